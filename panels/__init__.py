@@ -1,0 +1,22 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Sidebar (N-panel) UI in the 3D Viewport, tab "OOR"."""
+
+import bpy
+
+from . import object_panel, relation_panel
+
+_MODULES = (relation_panel, object_panel)
+
+
+def _classes():
+    return [cls for module in _MODULES for cls in module.CLASSES]
+
+
+def register():
+    for cls in _classes():
+        bpy.utils.register_class(cls)
+
+
+def unregister():
+    for cls in reversed(_classes()):
+        bpy.utils.unregister_class(cls)

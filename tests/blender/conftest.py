@@ -1,0 +1,28 @@
+"""Real Blender (the PyPI bpy module): register the add-on around each test.
+
+The bpy module hangs at interpreter exit while add-on classes are registered (DESIGN.md section 6),
+so registration is always undone in a teardown, with a last check at session end.
+"""
+
+from __future__ import annotations
+
+import bpy
+import pytest
+
+import oor_arrange
+import scene_helpers
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if scene_helpers.is_registered():
+        scene_helpers.unregister_addon()
+
+
+@pytest.fixture
+def addon():
+    bpy.ops.wm.read_factory_settings(use_empty=True)
+    scene_helpers.register_addon()
+    try:
+        yield oor_arrange
+    finally:
+        scene_helpers.unregister_addon()

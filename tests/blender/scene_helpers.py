@@ -1,0 +1,81 @@
+"""Scene building and add-on registration helpers for the real-Blender tests."""
+
+from __future__ import annotations
+
+import math
+import pathlib
+
+import bpy
+import numpy as np
+
+import oor_arrange
+
+DATA = pathlib.Path(__file__).resolve().parent.parent / "data"
+_registered = False
+
+
+def register_addon():
+    global _registered
+    oor_arrange.register()
+    _registered = True
+
+
+def unregister_addon():
+    global _registered
+    oor_arrange.unregister()
+    _registered = False
+
+
+def is_registered() -> bool:
+    return _registered
+
+
+def box_mesh(name: str, size, center=(0.0, 0.0, 0.0)):
+    """A closed box mesh whose geometry is centred at `center` in local space."""
+    sx, sy, sz = (s / 2 for s in size)
+    cx, cy, cz = center
+    verts = [(cx + x, cy + y, cz + z) for x in (-sx, sx) for y in (-sy, sy) for z in (-sz, sz)]
+    faces = [(0, 1, 3, 2), (4, 6, 7, 5), (0, 4, 5, 1), (2, 3, 7, 6), (0, 2, 6, 4), (1, 5, 7, 3)]
+    mesh = bpy.data.meshes.new(name)
+    mesh.from_pydata(verts, [], faces)
+    mesh.update()
+    return mesh
+
+
+def add_box(name: str, size, location=(0, 0, 0), rotation=(0, 0, 0), scale=(1, 1, 1),
+            center=(0, 0, 0), parent=None):
+    obj = bpy.data.objects.new(name, box_mesh(name, size, center))
+    bpy.context.scene.collection.objects.link(obj)
+    obj.location = location
+    obj.rotation_euler = [math.radians(a) for a in rotation]
+    obj.scale = scale
+    obj.parent = parent
+    bpy.context.view_layer.update()
+    return obj
+
+
+def world_corners(obj) -> np.ndarray:
+    """World positions of the evaluated object's bounding-box corners."""
+    bpy.context.view_layer.update()
+    depsgraph = bpy.context.evaluated_depsgraph_get()
+    evaluated = obj.evaluated_get(depsgraph)
+    world = np.array(evaluated.matrix_world)
+    corners = np.array([list(c) for c in evaluated.bound_box])
+    return corners @ world[:3, :3].T + world[:3, 3]
+
+
+def select(active, *others):
+    for obj in bpy.context.view_layer.objects:
+        obj.select_set(False)
+    for obj in (active, *others):
+        obj.select_set(True)
+    bpy.context.view_layer.objects.active = active
+
+
+def import_teapot():
+    bpy.ops.wm.obj_import(filepath=str(DATA / "teapot.obj"), forward_axis='NEGATIVE_Z',
+                          up_axis='Y')
+    teapot = bpy.context.selected_objects[0]
+    teapot.scale = (0.05, 0.05, 0.05)  # the file is in decimetre-ish units; a 30 cm teapot
+    bpy.context.view_layer.update()
+    return teapot

@@ -1,0 +1,47 @@
+import bpy
+
+import oor_arrange
+from scene_helpers import register_addon, unregister_addon
+
+ADDON_CLASSES = {
+    "OOR_OT_measure_relation": bpy.types.Operator,
+    "OOR_PT_relation": bpy.types.Panel,
+    "OOR_PT_object": bpy.types.Panel,
+    "OORObjectSettings": bpy.types.PropertyGroup,
+    "OOR_AP_preferences": bpy.types.AddonPreferences,
+}
+
+
+def registered_classes():
+    return {name for name, base in ADDON_CLASSES.items()
+            if base.bl_rna_get_subclass_py(name) is not None}
+
+
+def test_register_unregister_register_leaves_nothing_behind():
+    assert registered_classes() == set()
+    for _ in range(2):
+        register_addon()
+        try:
+            assert registered_classes() == set(ADDON_CLASSES)
+            assert hasattr(bpy.types.Object, "oor")
+            assert hasattr(bpy.ops.oor, "measure_relation")
+        finally:
+            unregister_addon()
+        assert registered_classes() == set()
+        assert not hasattr(bpy.types.Object, "oor")
+
+
+def test_preferences_default_when_registered_without_install(addon):
+    from oor_arrange.preferences import Settings, get_preferences
+
+    assert bpy.context.preferences.addons.get("oor_arrange") is None
+    assert get_preferences() == Settings()
+
+
+def test_sidebar_panel_has_its_own_tab(addon):
+    panel = bpy.types.OOR_PT_relation
+    assert panel.bl_space_type == 'VIEW_3D'
+    assert panel.bl_region_type == 'UI'
+    assert panel.bl_category == "OOR"
+    assert oor_arrange.operators.measure_relation.OOR_OT_measure_relation.bl_options >= {
+        'REGISTER'}
