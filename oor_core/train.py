@@ -1,0 +1,247 @@
+"""Train (or fine-tune) the OOR diffusion model on CPU.
+
+    python -m oor_core.train [--data data/oor-v1] [--out oor_core/weights] [--steps N] [--seed S]
+                             [--resume] [--finetune DATASET --out DIR]
+
+Writes <out>/oor_model.safetensors (EMA weights + metadata in the header) and
+<out>/oor_model.json (the same metadata, readable). Text embeddings are computed once and cached
+under --cache-dir (default ~/.cache/oor_arrange); the resumable training state lives there too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+from .checkpoint import FORMAT, FORMAT_VERSION, load_checkpoint, save_checkpoint
+from .inference import DEFAULT_WEIGHTS, OORModel, encoder_for_metadata
+from .score_network import PhiSpace, ScoreNet, ScoreNetConfig, count_parameters
+from .sde import VESDE
+from .text_encoder import TextEncoder
+from .training.data import TrainingData
+from .training.loop import TrainConfig, Trainer, auto_sigma_max
+
+DEFAULT_CACHE = Path(os.environ.get("OOR_CACHE_DIR", Path.home() / ".cache" / "oor_arrange"))
+
+
+def code_revision() -> str:
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True,
+                             cwd=Path(__file__).resolve().parent, timeout=5)
+        return out.stdout.strip() if out.returncode == 0 and out.stdout.strip() else "unknown"
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def load_training_dataset(path: str):
+    if path == "synthetic":
+        from .training.synthetic import make_synthetic_dataset
+
+        return make_synthetic_dataset()
+    from .dataset import load_dataset
+
+    return load_dataset(path)
+
+
+def dataset_record(ds, path: str) -> dict:
+    return {"path": str(path), "content_hash": str(getattr(ds, "content_hash", "")),
+            "version": str(getattr(ds, "version", "")), "seed": getattr(ds, "seed", None),
+            "rows": len(ds.phi), "contexts": len(ds.contexts), "prompts": len(ds.prompts)}
+
+
+def build_metadata(trainer: Trainer, encoder: TextEncoder, dataset: dict, extra: dict) -> dict:
+    return {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "encoder": encoder.identity,
+        "normalization": trainer.normalizer.to_dict(),
+        "sde": trainer.sde.to_dict(),
+        "network": trainer.ema.config.to_dict(),
+        "parameters": count_parameters(trainer.ema),
+        "known_scale_mode": "learned",
+        "dataset": dataset,
+        "code_revision": code_revision(),
+        "training": trainer.config.to_dict(),
+        **extra,
+    }
+
+
+class Progress:
+    """tqdm when available, otherwise a line every few percent."""
+
+    def __init__(self, total: int, initial: int):
+        try:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, initial=initial, dynamic_ncols=True, mininterval=2.0)
+        except ImportError:
+            self.bar = None
+        self.total, self.n = total, initial
+
+    def update(self, loss: float):
+        self.n += 1
+        if self.bar is not None:
+            self.bar.update(1)
+            if self.n % 50 == 0:
+                self.bar.set_postfix(loss=f"{loss:.4f}")
+        elif self.n % max(1, self.total // 50) == 0:
+            print(f"step {self.n}/{self.total} loss {loss:.4f}", flush=True)
+
+    def write(self, text: str):
+        (self.bar.write if self.bar is not None else print)(text)
+
+    def close(self):
+        if self.bar is not None:
+            self.bar.close()
+
+
+def success_probe(model: OORModel, dataset, max_queries: int, num_samples: int) -> dict:
+    """Cheap success rates per split via the evaluation harness (or the synthetic checker)."""
+    try:
+        from .training.probe import probe_success
+    except ImportError:
+        return {}
+    return probe_success(model, dataset, max_queries=max_queries, num_samples=num_samples)
+
+
+def parse_args(argv=None):
+    ap = argparse.ArgumentParser(prog="python -m oor_core.train", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", default="data/oor-v1", help="dataset dir (or 'synthetic')")
+    ap.add_argument("--out", default=None, help="output dir (default oor_core/weights)")
+    ap.add_argument("--name", default="oor_model", help="output file stem")
+    ap.add_argument("--steps", type=int, default=None)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--resume", action="store_true", help="continue from the saved state")
+    ap.add_argument("--finetune", metavar="DATASET", default=None,
+                    help="continue from --init weights on this dataset (needs --out)")
+    ap.add_argument("--init", default=None, help="weights to fine-tune (default: shipped)")
+    ap.add_argument("--batch-size", type=int, default=256)
+    ap.add_argument("--lr", type=float, default=None)
+    ap.add_argument("--hidden", type=int, default=None)
+    ap.add_argument("--depth", type=int, default=None)
+    ap.add_argument("--p-known", type=float, default=0.8)
+    ap.add_argument("--text-noise", type=float, default=0.0)
+    ap.add_argument("--sigma-min", type=float, default=0.005)
+    ap.add_argument("--sigma-max", type=float, default=None, help="default: from the data")
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--cache-dir", default=str(DEFAULT_CACHE))
+    ap.add_argument("--eval-every", type=int, default=5000)
+    ap.add_argument("--save-every", type=int, default=1000)
+    ap.add_argument("--probe-queries", type=int, default=24, help="queries per split in probes")
+    ap.add_argument("--no-probe", action="store_true", help="validation loss only")
+    return ap.parse_args(argv)
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    torch.set_num_threads(args.threads)
+    cache = Path(args.cache_dir)
+    t_start = time.perf_counter()
+    finetune = args.finetune is not None
+    if finetune and args.out is None:
+        sys.exit("--finetune needs --out DIR (the shipped weights are never overwritten by it)")
+    out_dir = Path(args.out) if args.out else DEFAULT_WEIGHTS.parent
+    data_path = args.finetune if finetune else args.data
+    dataset = load_training_dataset(data_path)
+
+    if finetune:
+        init = Path(args.init) if args.init else DEFAULT_WEIGHTS
+        encoder = encoder_for_metadata(load_checkpoint(init)[1], cache_dir=cache / "text")
+        tensors, meta = load_checkpoint(init, encoder.identity)
+        normalizer = PhiSpace.from_dict(meta["normalization"])  # keep the model's space
+        net = ScoreNet(ScoreNetConfig.from_dict(meta["network"]))
+        net.load_state_dict(tensors)
+        sde = VESDE.from_dict(meta["sde"])
+        steps = args.steps or 2000
+        config = TrainConfig(steps=steps, batch_size=args.batch_size, lr=args.lr or 2e-4,
+                             warmup=min(100, steps // 10), p_known=args.p_known,
+                             text_noise=args.text_noise, seed=args.seed,
+                             network=net.config.to_dict(), sde=sde.to_dict())
+    else:
+        encoder = TextEncoder(cache_dir=cache / "text")
+        steps = args.steps or 30000
+        net = None
+    print(f"embedding texts with {encoder.identity['name']} ...", flush=True)
+    # Held-out contexts hold evaluation ground truth: only `train` contexts are ever fitted
+    # (captured samples are `train` contexts, see docs/DATASET.md).
+    data = TrainingData.from_dataset(dataset, encoder)
+    print(f"  {data.embeddings.shape[0]} distinct texts, {len(data.train)} training rows, "
+          f"{time.perf_counter() - t_start:.1f} s", flush=True)
+
+    if not finetune:
+        normalizer = PhiSpace.fit(data.train.phi)
+        x_norm = normalizer.normalize(torch.from_numpy(data.train.phi))
+        sigma_max = args.sigma_max or auto_sigma_max(x_norm, args.seed)
+        sde = VESDE(sigma_min=args.sigma_min, sigma_max=sigma_max)
+        net_cfg = ScoreNetConfig(text_dim=encoder.dim, sigma_min=sde.sigma_min,
+                                 sigma_max=sde.sigma_max,
+                                 **{k: v for k, v in (("hidden", args.hidden),
+                                                      ("depth", args.depth)) if v})
+        config = TrainConfig(steps=steps, batch_size=args.batch_size, lr=args.lr or 1e-3,
+                             p_known=args.p_known, text_noise=args.text_noise, seed=args.seed,
+                             network=net_cfg.to_dict(), sde=sde.to_dict())
+    trainer = Trainer(config, data, normalizer, net=net)
+    if finetune:
+        trainer.ema.load_state_dict(trainer.net.state_dict())
+
+    dataset_info = dataset_record(dataset, data_path)
+    run_key = hashlib.sha256(json.dumps([str(out_dir.resolve()), args.name, config.to_dict(),
+                                         dataset_info["content_hash"]]).encode()).hexdigest()
+    state_path = cache / "train_state" / f"{args.name}-{run_key[:12]}.safetensors"
+    if args.resume and state_path.exists():
+        trainer.load_state(state_path)
+        print(f"resumed at step {trainer.step} from {state_path}", flush=True)
+    elif args.resume:
+        print(f"no saved state at {state_path}; starting from scratch", flush=True)
+    print(f"network: {count_parameters(trainer.net):,} parameters, sigma in "
+          f"[{trainer.sde.sigma_min}, {trainer.sde.sigma_max}], {steps} steps", flush=True)
+
+    history: list[dict] = []
+    bar = Progress(steps, trainer.step)
+    t_loop = time.perf_counter()
+    first = trainer.step
+    while trainer.step < steps:
+        loss = trainer.train_step()
+        bar.update(loss)
+        if trainer.step % args.save_every == 0 or trainer.step == steps:
+            trainer.save_state(state_path)
+        if trainer.step % args.eval_every == 0 or trainer.step == steps:
+            record = {"step": trainer.step, "val_loss": trainer.validation_loss()}
+            if not args.no_probe:
+                model = OORModel(_copy(trainer.ema), normalizer, trainer.sde, encoder,
+                                 {"known_scale_mode": "learned"})
+                record["success"] = success_probe(model, dataset, args.probe_queries, 8)
+            history.append(record)
+            bar.write(json.dumps(record))
+    bar.close()
+    loop_s = time.perf_counter() - t_loop
+    per_step = loop_s / max(1, trainer.step - first)
+    extra = {"metrics": {"history": history, "final": history[-1] if history else {},
+                         "train_wall_s": round(time.perf_counter() - t_start, 1),
+                         "step_ms": round(1000 * per_step, 2), "threads": args.threads}}
+    if finetune:
+        extra["finetuned_from"] = str(args.init or DEFAULT_WEIGHTS)
+    meta = build_metadata(trainer, encoder, dataset_info, extra)
+    path = save_checkpoint(out_dir / f"{args.name}.safetensors", trainer.ema.state_dict(), meta)
+    size_mb = path.stat().st_size / 2**20
+    print(f"wrote {path} ({size_mb:.2f} MiB) in {time.perf_counter() - t_start:.0f} s", flush=True)
+    return 0
+
+
+def _copy(net: ScoreNet) -> ScoreNet:
+    twin = ScoreNet(net.config)
+    twin.load_state_dict(net.state_dict())
+    return twin.eval()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Training machinery for the OOR diffusion model (data feeding, optimisation loop, state)."""

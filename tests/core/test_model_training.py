@@ -1,0 +1,68 @@
+"""A short real training run on the tiny synthetic dataset; determinism and resume."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from oor_core.text_encoder import shared_encoder
+from oor_core.training.synthetic import quick_trainer
+
+
+@pytest.fixture(scope="module")
+def encoder():
+    return shared_encoder()
+
+
+def test_training_lowers_the_loss(encoder):
+    trainer = quick_trainer(encoder, steps=0, seed=1, schedule_steps=250)
+    before = trainer.validation_loss()["train"]
+    for _ in range(250):
+        trainer.train_step()
+    after = trainer.validation_loss()
+    assert after["train"] < 0.7 * before
+    assert set(after) == {"train", "heldout_paraphrase"}
+
+
+def test_training_is_deterministic_and_resumable(encoder, tmp_path):
+    straight = quick_trainer(encoder, steps=12, seed=2, schedule_steps=12)
+    first = quick_trainer(encoder, steps=6, seed=2, schedule_steps=12)
+    first.save_state(tmp_path / "state.safetensors")
+    resumed = quick_trainer(encoder, steps=0, seed=2, schedule_steps=12)
+    assert resumed.load_state(tmp_path / "state.safetensors")["step"] == 6
+    for _ in range(6):
+        resumed.train_step()
+    for a, b in zip(straight.ema.parameters(), resumed.ema.parameters(), strict=True):
+        torch.testing.assert_close(a, b, rtol=0, atol=1e-6)
+    for a, b in zip(straight.net.parameters(), resumed.net.parameters(), strict=True):
+        torch.testing.assert_close(a, b, rtol=0, atol=1e-6)
+
+
+def test_learning_rate_schedule(encoder):
+    trainer = quick_trainer(encoder, steps=0, schedule_steps=100)
+    c = trainer.config
+    assert trainer.lr_at(0) < c.lr
+    assert trainer.lr_at(c.warmup) == pytest.approx(c.lr)
+    assert trainer.lr_at(c.steps) == pytest.approx(c.lr * c.min_lr_ratio)
+
+
+def test_train_cli_and_finetune(encoder, tmp_path):
+    """The CLI end to end on the synthetic set: train, write, fine-tune to another folder."""
+    import json
+
+    from oor_core import train
+    from oor_core.inference import OORModel
+
+    common = ["--cache-dir", str(tmp_path / "cache"), "--threads", "1", "--batch-size", "32",
+              "--hidden", "32", "--depth", "1", "--no-probe", "--eval-every", "10"]
+    assert train.main(["--data", "synthetic", "--out", str(tmp_path / "w"), "--steps", "10",
+                       *common]) == 0
+    base = tmp_path / "w" / "oor_model.safetensors"
+    meta = json.loads((tmp_path / "w" / "oor_model.json").read_text())
+    assert meta["encoder"] == encoder.identity and meta["dataset"]["rows"] == 4000
+    assert meta["metrics"]["history"][-1]["step"] == 10
+    assert train.main(["--finetune", "synthetic", "--init", str(base), "--out",
+                       str(tmp_path / "ft"), "--steps", "5", *common]) == 0
+    tuned = OORModel.load(tmp_path / "ft" / "oor_model.safetensors", encoder=encoder)
+    assert tuned.metadata["finetuned_from"] == str(base)
+    assert tuned.metadata["normalization"] == meta["normalization"]
