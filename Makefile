@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 BLENDER_EXT := $(PY) tools/blender_ext.py
 
-.PHONY: venv test lint pytest demo data train eval bench extension clean
+.PHONY: venv test lint pytest demo data train eval bench clean
 
 venv: $(STAMP)
 
@@ -26,11 +26,41 @@ pytest: $(STAMP)
 	$(PY) -m pytest -q
 
 demo: $(STAMP)
-	@echo "make demo: the headless demo (oor_batch.py --demo) is not built yet; see README.md." >&2
-	@exit 1
+	$(PY) oor_batch.py --demo --out out
 
-data: $(STAMP)
+DATASET := data/oor-v1/manifest.json
+SPLITS := train heldout_paraphrase heldout_category heldout_combo
+
+data: $(DATASET)
+
+$(DATASET): $(STAMP) $(wildcard oor_core/relations/*.py)
 	$(PY) -m oor_core.relations build --out data
+
+# Reproduces the shipped weights (oor_core/weights/) from the fixed seed; about 30 minutes on CPU.
+train: $(DATASET)
+	$(PY) -m oor_core.train --data data/oor-v1 --out oor_core/weights --seed 0
+
+eval: $(DATASET)
+	mkdir -p reports/model
+	for split in $(SPLITS); do \
+	  $(PY) -m oor_core.evaluate --sampler model --split $$split --dataset data/oor-v1 \
+	    --json reports/model/eval_$$split.json --plots reports/model/plots || exit 1; \
+	done
+
+bench: $(STAMP)
+	mkdir -p reports/model
+	$(PY) -m oor_core.bench --json reports/model/bench.json
+
+# One zip per platform in dist/, runtime wheels bundled (tools/build_extension.py, docs/INSTALL.md).
+# EXTENSION_PLATFORMS: any of linux-x64 windows-x64 macos-arm64 (default all); downloads are
+# cached in build/wheel-cache/, and an unchanged zip is not rebuilt.
+EXTENSION_PLATFORMS ?=
+EXTENSION_OUT ?= dist
+
+.PHONY: extension
+extension: $(STAMP)
+	$(PY) tools/build_extension.py --out $(EXTENSION_OUT) \
+	  $(foreach p,$(EXTENSION_PLATFORMS),--platform $(p))
 
 clean:
 	rm -rf build dist out .pytest_cache .ruff_cache

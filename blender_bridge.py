@@ -18,6 +18,9 @@ from .oor_core.category_names import category_from_object_name
 from .oor_core.object_frame import ObjectGeometry, object_frame
 
 GEOMETRY_TYPES = {'MESH', 'CURVE', 'SURFACE', 'FONT', 'META'}
+TRANSFORM_PATHS = {"location", "rotation_euler", "rotation_quaternion", "rotation_axis_angle",
+                   "scale", "delta_location", "delta_rotation_euler",
+                   "delta_rotation_quaternion", "delta_scale"}
 _EXACT = 1e-6  # relative tolerance for a written world matrix
 
 
@@ -110,11 +113,8 @@ def transform_warnings(obj) -> list[str]:
                         "placement")
     animation = obj.animation_data
     if animation is not None:
-        driven = sorted({d.data_path for d in animation.drivers
-                         if d.data_path.split("[")[0] in {"location", "rotation_euler",
-                                                          "rotation_quaternion",
-                                                          "rotation_axis_angle", "scale",
-                                                          "delta_location", "delta_scale"}})
+        driven = sorted({d.data_path.split("[")[0] for d in animation.drivers
+                         if d.data_path.split("[")[0] in TRANSFORM_PATHS})
         if driven:
             warnings.append(f"'{obj.name}' has drivers on {', '.join(driven)} that override its "
                             "placement")

@@ -1,8 +1,15 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Per-object OOR settings (Object.oor): category name override and canonical up/front axes."""
+"""Per-object OOR settings (Object.oor) and the sidebar's scene settings (Scene.oor)."""
 
 import bpy
-from bpy.props import EnumProperty, PointerProperty, StringProperty
+from bpy.props import (
+    BoolProperty,
+    CollectionProperty,
+    EnumProperty,
+    IntProperty,
+    PointerProperty,
+    StringProperty,
+)
 
 from .oor_core.axes import AXIS_LABELS, DEFAULT_FRONT, DEFAULT_UP
 
@@ -24,16 +31,75 @@ class OORObjectSettings(bpy.types.PropertyGroup):
     )
 
 
-_CLASSES = (OORObjectSettings,)
+MAX_RECENT_PROMPTS = 10
+
+
+class OORRecentPrompt(bpy.types.PropertyGroup):
+    text: StringProperty(name="Prompt")
+
+
+def _has_geometry(_self, obj):
+    return obj.type in {'MESH', 'CURVE', 'SURFACE', 'FONT', 'META'} or (
+        obj.type == 'EMPTY' and obj.instance_type == 'COLLECTION')
+
+
+class OORRelationRow(bpy.types.PropertyGroup):
+    """One edge of a multi-object arrangement: the target is placed relative to the base."""
+
+    enabled: BoolProperty(name="Enabled", default=True)
+    base: PointerProperty(name="Base", type=bpy.types.Object, poll=_has_geometry)
+    target: PointerProperty(name="Target", type=bpy.types.Object, poll=_has_geometry)
+    prompt: StringProperty(name="Prompt")
+
+
+class OORSceneSettings(bpy.types.PropertyGroup):
+    prompt: StringProperty(
+        name="Prompt", description="How the target relates to the base, e.g. 'A teapot pouring "
+        "tea into a teacup'",
+    )
+    recent_prompts: CollectionProperty(type=OORRecentPrompt)
+    base: PointerProperty(
+        name="Base", type=bpy.types.Object, poll=_has_geometry,
+        description="Object that stays in place; empty: the active object",
+    )
+    target: PointerProperty(
+        name="Target", type=bpy.types.Object, poll=_has_geometry,
+        description="Object that is moved; empty: the other selected object",
+    )
+    seed: IntProperty(name="Seed", description="Random seed of the sampler", default=0, min=0)
+    num_candidates: IntProperty(
+        name="Candidates", description="How many arrangements to sample and rank",
+        default=16, min=1, max=64,
+    )
+    keep_size: BoolProperty(
+        name="Keep Real Size", default=True,
+        description="Keep the target's size; off: adopt the sampled size, keeping proportions",
+    )
+    relations: CollectionProperty(type=OORRelationRow)
+    active_relation: IntProperty(name="Active Relation", default=0, min=0)
+    last_target: StringProperty(name="Last Target", options={'HIDDEN'})
+    candidate_index: IntProperty(name="Candidate", default=0, min=0, options={'HIDDEN'})
+
+    def remember_prompt(self, prompt: str) -> None:
+        """Most recent first, no duplicates, at most MAX_RECENT_PROMPTS."""
+        texts = [prompt] + [r.text for r in self.recent_prompts if r.text != prompt]
+        self.recent_prompts.clear()
+        for text in texts[:MAX_RECENT_PROMPTS]:
+            self.recent_prompts.add().text = text
+
+
+_CLASSES = (OORObjectSettings, OORRecentPrompt, OORRelationRow, OORSceneSettings)
 
 
 def register():
     for cls in _CLASSES:
         bpy.utils.register_class(cls)
     bpy.types.Object.oor = PointerProperty(type=OORObjectSettings)
+    bpy.types.Scene.oor = PointerProperty(type=OORSceneSettings)
 
 
 def unregister():
+    del bpy.types.Scene.oor
     del bpy.types.Object.oor
     for cls in reversed(_CLASSES):
         bpy.utils.unregister_class(cls)

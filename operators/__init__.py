@@ -3,9 +3,28 @@
 
 import bpy
 
-from . import measure_relation
+from . import (
+    add_object,
+    add_relation_row,
+    apply_relation,
+    arrange_scene,
+    capture_relation,
+    change_context,
+    cycle_candidate,
+    measure_relation,
+    move_relation_row,
+    refine_arrangement,
+    remove_relation_row,
+    reset_relation,
+    snap_to_contact,
+    swap_objects,
+    use_recent_prompt,
+)
 
-_MODULES = (measure_relation,)
+_MODULES = (apply_relation, cycle_candidate, reset_relation, snap_to_contact, capture_relation,
+            measure_relation, swap_objects, use_recent_prompt, add_relation_row,
+            remove_relation_row, move_relation_row, arrange_scene, refine_arrangement,
+            change_context, add_object)
 
 
 def _classes():

@@ -7,7 +7,7 @@ import numpy as np
 from ..blender_bridge import BridgeError, read_object
 from ..oor_core.oor_vector import unpack_phi
 from ..oor_core.placement import extract_relation
-from .selection import pair_poll_message, selected_pair
+from .selection import pair_poll_message, resolve_pair
 
 
 class OOR_OT_measure_relation(bpy.types.Operator):
@@ -27,7 +27,7 @@ class OOR_OT_measure_relation(bpy.types.Operator):
 
     def execute(self, context):
         try:
-            base, target = selected_pair(context)
+            base, target = resolve_pair(context)
             depsgraph = context.evaluated_depsgraph_get()
             base_info, target_info = read_object(base, depsgraph), read_object(target, depsgraph)
         except (ValueError, BridgeError) as error:

@@ -3,9 +3,9 @@
 
 import bpy
 
-from . import object_panel, relation_panel
+from . import object_panel, recent_prompts_menu, relation_list_panel, relation_panel
 
-_MODULES = (relation_panel, object_panel)
+_MODULES = (recent_prompts_menu, relation_panel, relation_list_panel, object_panel)
 
 
 def _classes():

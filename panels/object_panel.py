@@ -1,10 +1,15 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Per-object settings of the active object: category and canonical axes."""
+"""Canonical axes (up, front) of the base and the target: imported assets often differ."""
 
 import bpy
 
-from ..blender_bridge import GEOMETRY_TYPES, object_category
+from ..blender_bridge import GEOMETRY_TYPES
+from ..operators.selection import resolve_pair
 from .relation_panel import TAB
+
+
+def _has_geometry(obj) -> bool:
+    return obj is not None and (obj.type in GEOMETRY_TYPES or obj.instance_type == 'COLLECTION')
 
 
 class OOR_PT_object(bpy.types.Panel):
@@ -16,18 +21,19 @@ class OOR_PT_object(bpy.types.Panel):
     bl_parent_id = "OOR_PT_relation"
     bl_options = {'DEFAULT_CLOSED'}
 
-    @classmethod
-    def poll(cls, context):
-        obj = context.active_object
-        return obj is not None and (obj.type in GEOMETRY_TYPES or obj.instance_type == 'COLLECTION')
-
     def draw(self, context):
-        obj = context.active_object
+        try:
+            objects = resolve_pair(context)
+        except ValueError:
+            objects = (context.active_object,)
         layout = self.layout
         layout.use_property_split = True
-        layout.prop(obj.oor, "category", placeholder=object_category(obj))
-        layout.prop(obj.oor, "up_axis")
-        layout.prop(obj.oor, "front_axis")
+        for obj in objects:
+            if not _has_geometry(obj):
+                continue
+            layout.label(text=obj.name, icon='OBJECT_DATA')
+            layout.prop(obj.oor, "up_axis")
+            layout.prop(obj.oor, "front_axis")
 
 
 CLASSES = (OOR_PT_object,)

@@ -10,7 +10,7 @@ import numpy as np
 
 import oor_arrange
 
-DATA = pathlib.Path(__file__).resolve().parent.parent / "data"
+ASSETS = pathlib.Path(__file__).resolve().parents[2] / "assets"
 _registered = False
 
 
@@ -73,9 +73,32 @@ def select(active, *others):
 
 
 def import_teapot():
-    bpy.ops.wm.obj_import(filepath=str(DATA / "teapot.obj"), forward_axis='NEGATIVE_Z',
+    bpy.ops.wm.obj_import(filepath=str(ASSETS / "teapot.obj"), forward_axis='NEGATIVE_Z',
                           up_axis='Y')
     teapot = bpy.context.selected_objects[0]
     teapot.scale = (0.05, 0.05, 0.05)  # the file is in decimetre-ish units; a 30 cm teapot
     bpy.context.view_layer.update()
     return teapot
+
+
+def add_cup(name: str, radius=0.045, height=0.09, wall=0.004, location=(0, 0, 0), segments=32):
+    """An open cup: a cylinder without its top cap given a wall by a Solidify modifier (so only
+    the evaluated mesh is closed). Origin at the centre of its flat bottom."""
+    import bmesh
+
+    bm = bmesh.new()
+    bmesh.ops.create_cone(bm, cap_ends=True, segments=segments, radius1=radius, radius2=radius,
+                          depth=height)
+    bmesh.ops.translate(bm, vec=(0, 0, height / 2), verts=bm.verts)
+    top = [face for face in bm.faces if face.calc_center_median().z > height - 1e-6]
+    bmesh.ops.delete(bm, geom=top, context='FACES_ONLY')
+    mesh = bpy.data.meshes.new(name)
+    bm.to_mesh(mesh)
+    bm.free()
+    obj = bpy.data.objects.new(name, mesh)
+    bpy.context.scene.collection.objects.link(obj)
+    solidify = obj.modifiers.new("Solidify", 'SOLIDIFY')
+    solidify.thickness = wall  # offset -1: the wall grows inwards, the outside stays put
+    obj.location = location
+    bpy.context.view_layer.update()
+    return obj

@@ -1,9 +1,18 @@
 import bpy
 
-import oor_arrange
 from scene_helpers import register_addon, unregister_addon
 
 ADDON_CLASSES = {
+    "OOR_OT_apply_relation": bpy.types.Operator,
+    "OOR_OT_cycle_candidate": bpy.types.Operator,
+    "OOR_OT_reset_relation": bpy.types.Operator,
+    "OOR_OT_snap_to_contact": bpy.types.Operator,
+    "OOR_OT_capture_relation": bpy.types.Operator,
+    "OOR_OT_swap_objects": bpy.types.Operator,
+    "OOR_OT_use_recent_prompt": bpy.types.Operator,
+    "OOR_MT_recent_prompts": bpy.types.Menu,
+    "OORRecentPrompt": bpy.types.PropertyGroup,
+    "OORSceneSettings": bpy.types.PropertyGroup,
     "OOR_OT_measure_relation": bpy.types.Operator,
     "OOR_PT_relation": bpy.types.Panel,
     "OOR_PT_object": bpy.types.Panel,
@@ -24,11 +33,13 @@ def test_register_unregister_register_leaves_nothing_behind():
         try:
             assert registered_classes() == set(ADDON_CLASSES)
             assert hasattr(bpy.types.Object, "oor")
+            assert hasattr(bpy.types.Scene, "oor")
             assert hasattr(bpy.ops.oor, "measure_relation")
         finally:
             unregister_addon()
         assert registered_classes() == set()
         assert not hasattr(bpy.types.Object, "oor")
+        assert not hasattr(bpy.types.Scene, "oor")
 
 
 def test_preferences_default_when_registered_without_install(addon):
@@ -43,5 +54,6 @@ def test_sidebar_panel_has_its_own_tab(addon):
     assert panel.bl_space_type == 'VIEW_3D'
     assert panel.bl_region_type == 'UI'
     assert panel.bl_category == "OOR"
-    assert oor_arrange.operators.measure_relation.OOR_OT_measure_relation.bl_options >= {
-        'REGISTER'}
+    for name in ("apply_relation", "cycle_candidate", "reset_relation", "snap_to_contact"):
+        operator = bpy.types.Operator.bl_rna_get_subclass_py(f"OOR_OT_{name}")
+        assert operator.bl_options >= {'REGISTER', 'UNDO'}, name

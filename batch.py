@@ -1,0 +1,271 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The headless batch runner behind oor_batch.py (interface: DESIGN.md section 5).
+
+One job = one scene: open a .blend (or use the one Blender opened), apply its relations, then
+save and report. Outputs are written to temporary files and renamed only when the whole job
+succeeded, so a failed job leaves nothing behind, and the input file is never written unless
+`save` names it. The model is loaded once for all jobs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import bpy
+
+from .candidates import CACHE
+from .model_service import SERVICE, ModelConfig
+from .oor_core.checkpoint import ModelLoadError
+from .oor_core.editing import refine
+from .oor_core.multi_object import sample_scene
+from .relation_apply import apply_candidate, candidates_for
+from .relation_list import RelationRow
+from .relation_request import RequestError, build_request
+from .scene_arrangement import (
+    build_scene_request,
+    check_layout,
+    choose_candidate,
+    current_phi,
+    layout_from_phi,
+    scene_meshes,
+    write_layout,
+)
+
+
+class JobError(ValueError):
+    """A job that cannot be done; the message says which relation and why."""
+
+
+@dataclass
+class Job:
+    blend: str | None = None
+    relations: list[tuple[str, str, str]] = field(default_factory=list)
+    seed: int = 0
+    mode: str = "sample"
+    save: str | None = None
+    report: str | None = None
+    candidates: int = 16
+    keep_size: bool = True
+
+    @classmethod
+    def from_json(cls, record: dict, defaults: Job) -> Job:
+        unknown = set(record) - {"blend", "relations", "seed", "mode", "save", "report",
+                                 "candidates", "keep_size"}
+        if unknown:
+            raise JobError(f"unknown job fields: {', '.join(sorted(unknown))}")
+        relations = record.get("relations", [])
+        if not isinstance(relations, list) or not all(
+                isinstance(r, list | tuple) and len(r) == 3 and all(isinstance(x, str) for x in r)
+                for r in relations):
+            raise JobError("'relations' must be a list of [base, target, prompt] strings")
+        return cls(record.get("blend", defaults.blend), [tuple(r) for r in relations],
+                   int(record.get("seed", defaults.seed)), record.get("mode", defaults.mode),
+                   record.get("save"), record.get("report"),
+                   int(record.get("candidates", defaults.candidates)),
+                   bool(record.get("keep_size", defaults.keep_size)))
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="oor_batch.py", description=__doc__.splitlines()[0])
+    p.add_argument("--blend", help="input .blend (default: the file Blender opened)")
+    p.add_argument("--relation", nargs=3, action="append", default=[],
+                   metavar=("BASE", "TARGET", "PROMPT"), help="object names and a prompt")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--mode", choices=("sample", "refine"), default="sample")
+    p.add_argument("--save", help="output .blend (the input is never modified otherwise)")
+    p.add_argument("--report", help="output JSON: final matrix_world and sampled phi")
+    p.add_argument("--jobs", help="JSONL file, one job per line (fields as the options above)")
+    p.add_argument("--demo", action="store_true",
+                   help="build the tea-set demo, save out/demo.blend and render out/demo.png")
+    p.add_argument("--candidates", type=int, default=16, help="samples ranked per relation")
+    p.add_argument("--adopt-size", action="store_true",
+                   help="give targets the sampled size (proportions kept) instead of their own")
+    p.add_argument("--model", default="", help="model .safetensors (default: the shipped one)")
+    p.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: automatic)")
+    p.add_argument("--out", default="out", help="output folder of --demo")
+    p.add_argument("--no-render", action="store_true", help="--demo without the picture")
+    return p
+
+
+def _matrix_rows(obj) -> list[list[float]]:
+    return [[float(v) for v in row] for row in obj.matrix_world]
+
+
+def _scene_rows(job: Job) -> list[RelationRow]:
+    scene = bpy.context.scene
+    rows = []
+    for base_name, target_name, prompt in job.relations:
+        for name in (base_name, target_name):
+            if scene.objects.get(name) is None:
+                raise JobError(f"relation ('{base_name}', '{target_name}', '{prompt}'): no "
+                               f"object named '{name}' in the scene")
+        rows.append(RelationRow(scene.objects[base_name], scene.objects[target_name], prompt))
+    return rows
+
+
+def _apply_pair(job: Job, model_getter) -> list[dict]:
+    base_name, target_name, prompt = job.relations[0]
+    where = f"relation ('{base_name}', '{target_name}', '{prompt}')"
+    row = _scene_rows(job)[0]
+    depsgraph = bpy.context.evaluated_depsgraph_get()
+    try:
+        request = build_request(row.base, row.target, prompt, depsgraph)
+        candidates, _ = candidates_for(model_getter, request, row.base, row.target, depsgraph,
+                                       job.seed, job.candidates, job.keep_size)
+    except (RequestError, ModelLoadError, ValueError) as error:
+        raise JobError(f"{where}: {error}") from None
+    apply_candidate(row.target, candidates, 0)
+    return [{
+        "base": base_name, "target": target_name, "prompt": request.prompt,
+        "phi": [float(v) for v in candidates.phi[0]],
+        "colliding": bool(candidates.colliding[0]),
+        "supported": bool(candidates.supported[0]),
+        "nfe": candidates.nfe,
+    }]
+
+
+def _apply_scene(job: Job, model_getter) -> tuple[list[dict], dict]:
+    """Several relations sampled jointly (mode sample) or the current layout refined."""
+    depsgraph = bpy.context.evaluated_depsgraph_get()
+    try:
+        request = build_scene_request(_scene_rows(job), depsgraph)
+        model = model_getter()
+        meshes = scene_meshes(request, depsgraph)
+        if job.mode == "refine":
+            refined = refine(model, request.edges, current_phi(request))
+            phi = refined.phi
+            layout = check_layout(request, layout_from_phi(request, phi), meshes)
+            losses = dict(refined.losses)
+        else:
+            result = sample_scene(model, request.edges, min(job.candidates, 8), job.seed)
+            layout = choose_candidate(request, result, meshes)
+            phi = {key: values[layout.candidate] for key, values in result.phi.items()}
+            losses = {name: float(values[layout.candidate])
+                      for name, values in result.losses.items()}
+    except (RequestError, ModelLoadError, ValueError) as error:
+        raise JobError(f"scene with root '{_scene_rows(job)[0].base.name}': {error}") from None
+    write_layout(request, layout.matrices)
+    relations = [{"base": edge.base, "target": edge.target, "prompt": edge.prompt,
+                  "phi": [float(v) for v in phi[edge.key]],
+                  "supported": edge.target in layout.resting} for edge in request.edges]
+    check = {"root": request.root, "losses": losses,
+             "colliding_pairs": [list(pair) for pair in layout.colliding_pairs]}
+    return relations, check
+
+
+def apply_relations(job: Job, model_getter) -> tuple[list[dict], dict]:
+    """Apply the job's relations to the open scene: (per-relation results, scene check)."""
+    if not job.relations:
+        raise JobError("no relation given (--relation BASE TARGET PROMPT)")
+    if job.mode == "sample" and len(job.relations) == 1:
+        results = _apply_pair(job, model_getter)
+        check = {}
+    else:
+        results, check = _apply_scene(job, model_getter)
+    bpy.context.view_layer.update()
+    return results, check
+
+
+def _temporary_beside(path: Path, suffix: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, name = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=suffix, dir=path.parent)
+    os.close(handle)
+    return Path(name)
+
+
+def run_job(job: Job, model_getter) -> dict:
+    if job.blend:
+        if not Path(job.blend).is_file():
+            raise JobError(f"input file not found: {job.blend}")
+        try:
+            bpy.ops.wm.open_mainfile(filepath=str(job.blend), load_ui=False)
+        except RuntimeError as error:
+            raise JobError(f"cannot open {job.blend}: {error}") from None
+    CACHE.clear()
+    relations, check = apply_relations(job, model_getter)
+    moved = {r["target"] for r in relations}
+    report = {
+        "blend": job.blend or bpy.data.filepath, "seed": job.seed, "mode": job.mode,
+        "relations": relations, "scene_check": check,
+        "objects": {name: {"matrix_world": _matrix_rows(bpy.context.scene.objects[name])}
+                    for name in sorted(moved)},
+    }
+    staged = []
+    try:
+        if job.save:
+            blend_tmp = _temporary_beside(Path(job.save), ".blend")
+            staged.append((blend_tmp, Path(job.save)))
+            bpy.ops.wm.save_as_mainfile(filepath=str(blend_tmp), copy=True)
+            report["save"] = str(job.save)
+        if job.report:
+            report_tmp = _temporary_beside(Path(job.report), ".json")
+            staged.append((report_tmp, Path(job.report)))
+            report_tmp.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+        for temporary, final in staged:
+            os.replace(temporary, final)
+    finally:
+        for temporary, _ in staged:
+            temporary.unlink(missing_ok=True)
+    return report
+
+
+def read_jobs(path: str, defaults: Job) -> list[Job]:
+    jobs = []
+    with open(path, encoding="utf-8") as handle:
+        for number, line in enumerate(handle, 1):
+            if not line.strip():
+                continue
+            try:
+                jobs.append(Job.from_json(json.loads(line), defaults))
+            except (ValueError, TypeError) as error:
+                raise JobError(f"{path}:{number}: {error}") from None
+    return jobs
+
+
+def _ensure_registered():
+    """Register the add-on's classes unless Blender already enabled it; returns an undo."""
+    if hasattr(bpy.types.Object, "oor"):
+        return lambda: None
+    from . import register, unregister
+
+    register()
+    return unregister
+
+
+def main(argv: list[str]) -> int:
+    args = parser().parse_args(argv)
+    defaults = Job(blend=args.blend, relations=[tuple(r) for r in args.relation],
+                   seed=args.seed, mode=args.mode, save=args.save, report=args.report,
+                   candidates=args.candidates, keep_size=not args.adopt_size)
+    config = ModelConfig(args.model, "", args.threads)
+    undo = _ensure_registered()  # bpy hangs at exit with classes registered: always undone
+    try:
+        if args.demo:
+            from .demo import run_demo
+
+            return run_demo(Path(args.out), lambda: SERVICE.get(config),
+                            render_picture=not args.no_render)
+        try:
+            jobs = read_jobs(args.jobs, defaults) if args.jobs else [defaults]
+        except (OSError, JobError) as error:
+            print(f"oor_batch: {error}", file=sys.stderr)
+            return 2
+        failures = 0
+        for number, job in enumerate(jobs, 1):
+            try:
+                report = run_job(job, lambda: SERVICE.get(config))
+            except (JobError, OSError, RuntimeError) as error:
+                failures += 1
+                print(f"oor_batch: job {number} failed: {error}", file=sys.stderr)
+                continue
+            placed = ", ".join(f"{r['target']} -> {r['base']}" for r in report["relations"])
+            print(f"oor_batch: job {number} done: {placed}")
+        return 1 if failures else 0
+    finally:
+        undo()

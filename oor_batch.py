@@ -1,0 +1,41 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Headless OOR Arrange: apply relations to .blend files without the UI.
+
+    blender -b [scene.blend] --python oor_batch.py -- ARGS
+    python oor_batch.py ARGS                      (PyPI bpy module)
+
+ARGS: --blend IN.blend  --relation BASE TARGET "PROMPT"  --seed N  --mode sample|refine
+      --save OUT.blend  --report OUT.json  --demo  --jobs FILE.jsonl   (see --help)
+"""
+
+import importlib.util
+import sys
+from pathlib import Path
+
+
+def _addon_package():
+    """The add-on package this file belongs to, whatever its folder or module is called."""
+    if __package__:  # imported as part of an installed extension (bl_ext.<repo>.oor_arrange)
+        return importlib.import_module(__package__)
+    here = Path(__file__).resolve().parent
+    for name, module in list(sys.modules.items()):
+        if name.endswith("oor_arrange") and Path(getattr(module, "__file__", "") or "").parent \
+                == here:
+            return module
+    spec = importlib.util.spec_from_file_location("oor_arrange", here / "__init__.py",
+                                                  submodule_search_locations=[str(here)])
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["oor_arrange"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def _arguments(argv):
+    # Under `blender --python oor_batch.py -- ARGS` Blender's own arguments come first.
+    return argv[argv.index("--") + 1:] if "--" in argv else argv[1:]
+
+
+if __name__ == "__main__":
+    package = _addon_package()
+    batch = importlib.import_module(package.__name__ + ".batch")
+    sys.exit(batch.main(_arguments(sys.argv)))

@@ -1,0 +1,72 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Add Object: place the active row's target into an arranged scene; nothing else moves."""
+
+import bpy
+from bpy.props import IntProperty
+
+from ..model_service import SERVICE, ModelConfig
+from ..oor_core.checkpoint import ModelLoadError
+from ..oor_core.multi_object import sample_scene
+from ..preferences import get_preferences
+from ..relation_list import enabled_rows
+from ..relation_request import RequestError
+from ..scene_arrangement import (
+    build_scene_request,
+    choose_candidate,
+    current_phi,
+    describe,
+    scene_meshes,
+    write_layout,
+)
+
+
+def _new_object(context):
+    settings = context.scene.oor
+    if not 0 <= settings.active_relation < len(settings.relations):
+        return None
+    return settings.relations[settings.active_relation].target
+
+
+class OOR_OT_add_object(bpy.types.Operator):
+    """Place the active row's target with its relations; the arranged objects stay put"""
+
+    bl_idname = "oor.add_object"
+    bl_label = "Add Object"
+    bl_options = {'REGISTER', 'UNDO'}
+
+    seed: IntProperty(name="Seed", default=0, min=0)
+    num_candidates: IntProperty(name="Candidates", default=8, min=1, max=32)
+
+    @classmethod
+    def poll(cls, context):
+        if _new_object(context) is None:
+            cls.poll_message_set("Select the row of the new object in the relation list")
+            return False
+        return True
+
+    def execute(self, context):
+        new = _new_object(context)
+        depsgraph = context.evaluated_depsgraph_get()
+        try:
+            rows = enabled_rows(context.scene.oor)
+            if not any(row.target == new for row in rows):
+                raise RequestError(f"'{new.name}' is not the target of an enabled relation")
+            request = build_scene_request(rows, depsgraph,
+                                          fixed=tuple(n for n in [r.target.name for r in rows]
+                                                      if n != new.name))
+            existing = {key: phi for key, phi in current_phi(request).items()
+                        if new.name not in key}
+            model = SERVICE.get(ModelConfig.from_settings(get_preferences(context)))
+            result = sample_scene(model, request.edges, self.num_candidates, self.seed,
+                                  fixed_phi=existing)
+            layout = choose_candidate(request, result, scene_meshes(request, depsgraph))
+        except (RequestError, ModelLoadError, ValueError) as error:
+            self.report({'ERROR'}, str(error))
+            return {'CANCELLED'}
+        write_layout(request, {new.name: layout.matrices[new.name]})
+        level = {'WARNING'} if layout.colliding_pairs else {'INFO'}
+        self.report(level, f"Added '{new.name}': {describe(layout)}")
+        return {'FINISHED'}
+
+
+CLASSES = (OOR_OT_add_object,)

@@ -1,0 +1,65 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Arrange Objects: place every object of the relation list at once (joint sampling, Eq. 10)."""
+
+import bpy
+from bpy.props import BoolProperty, IntProperty
+
+from ..model_service import SERVICE, ModelConfig
+from ..oor_core.checkpoint import ModelLoadError
+from ..oor_core.multi_object import sample_scene
+from ..preferences import get_preferences
+from ..relation_list import enabled_rows
+from ..relation_request import RequestError
+from ..scene_arrangement import (
+    build_scene_request,
+    choose_candidate,
+    describe,
+    scene_meshes,
+    write_layout,
+)
+
+
+def relation_list_poll(cls, context) -> bool:
+    if not any(row.enabled for row in context.scene.oor.relations):
+        cls.poll_message_set("Add relations to the list (Add Relation uses the selected pair)")
+        return False
+    return True
+
+
+class OOR_OT_arrange_scene(bpy.types.Operator):
+    """Arrange all objects of the relation list together; the root object stays in place"""
+
+    bl_idname = "oor.arrange_scene"
+    bl_label = "Arrange Objects"
+    bl_options = {'REGISTER', 'UNDO'}
+
+    seed: IntProperty(name="Seed", default=0, min=0)
+    num_candidates: IntProperty(name="Candidates", default=8, min=1, max=32)
+    use_guidance: BoolProperty(
+        name="Collision & Consistency Guidance", default=True,
+        description="Steer sampling away from collisions and towards one consistent layout",
+    )
+
+    @classmethod
+    def poll(cls, context):
+        return relation_list_poll(cls, context)
+
+    def execute(self, context):
+        depsgraph = context.evaluated_depsgraph_get()
+        try:
+            request = build_scene_request(enabled_rows(context.scene.oor), depsgraph)
+            model = SERVICE.get(ModelConfig.from_settings(get_preferences(context)))
+            result = sample_scene(model, request.edges, self.num_candidates, self.seed,
+                                  guidance=self.use_guidance)
+            layout = choose_candidate(request, result, scene_meshes(request, depsgraph))
+        except (RequestError, ModelLoadError, ValueError) as error:
+            self.report({'ERROR'}, str(error))
+            return {'CANCELLED'}
+        write_layout(request, layout.matrices)
+        level = {'WARNING'} if layout.colliding_pairs else {'INFO'}
+        self.report(level, f"Arranged {len(layout.matrices)} objects around '{request.root}' "
+                           f"(candidate {layout.candidate + 1}): {describe(layout)}")
+        return {'FINISHED'}
+
+
+CLASSES = (OOR_OT_arrange_scene,)

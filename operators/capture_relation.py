@@ -1,0 +1,61 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Capture Relation: record the current pair and prompt as a training sample for fine-tuning."""
+
+import bpy
+import numpy as np
+
+from ..oor_core.dataset import OORDataset, append_captured, load_dataset, save_dataset
+from ..oor_core.placement import extract_relation
+from ..relation_request import RequestError, build_request
+from ..user_data import captured_dataset_dir
+from .selection import pair_poll_message, resolve_pair
+
+
+def _ensure_dataset(folder) -> None:
+    try:
+        load_dataset(folder)
+    except (OSError, ValueError):
+        save_dataset(OORDataset(np.zeros((0, 15), np.float32), np.zeros(0, np.int64),
+                                np.zeros(0, dtype=str), [], []), folder)
+
+
+class OOR_OT_capture_relation(bpy.types.Operator):
+    """Record how the target sits relative to the base, with the prompt, for fine-tuning"""
+
+    bl_idname = "oor.capture_relation"
+    bl_label = "Capture Relation"
+    bl_options = {'REGISTER'}
+
+    @classmethod
+    def poll(cls, context):
+        message = pair_poll_message(context)
+        if message:
+            cls.poll_message_set(message)
+            return False
+        return True
+
+    def execute(self, context):
+        try:
+            base, target = resolve_pair(context)
+            request = build_request(base, target, context.scene.oor.prompt,
+                                    context.evaluated_depsgraph_get())
+        except (RequestError, ValueError) as error:
+            self.report({'ERROR'}, str(error))
+            return {'CANCELLED'}
+        phi = extract_relation(request.base.geometry, request.target.geometry)
+        folder = captured_dataset_dir()
+        try:
+            _ensure_dataset(folder)
+            dataset = append_captured(folder, [{"prompt": request.prompt,
+                                                "base": request.base.category,
+                                                "target": request.target.category,
+                                                "phi": phi.tolist()}])
+        except (OSError, ValueError) as error:
+            self.report({'ERROR'}, f"Could not write the captured relation to {folder}: {error}")
+            return {'CANCELLED'}
+        self.report({'INFO'}, f"Captured '{request.prompt}' ({len(dataset.phi)} samples in "
+                              f"{folder})")
+        return {'FINISHED'}
+
+
+CLASSES = (OOR_OT_capture_relation,)

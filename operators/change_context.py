@@ -1,0 +1,67 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Change Context: give an existing pair a new prompt (a teapot beside a cup -> pouring into it).
+
+Only the target moves; the rest of the scene stays as it is.
+"""
+
+import bpy
+from bpy.props import BoolProperty, IntProperty
+
+from ..layout_animation import animate_layouts
+from ..model_service import SERVICE, ModelConfig
+from ..oor_core.checkpoint import ModelLoadError
+from ..oor_core.editing import change_context
+from ..preferences import get_preferences
+from ..relation_list import RelationRow
+from ..relation_request import RequestError, check_prompt
+from ..scene_arrangement import build_scene_request, current_phi, layout_from_phi, write_layout
+from .selection import pair_poll_message, resolve_pair
+
+
+class OOR_OT_change_context(bpy.types.Operator):
+    """Move the target from its current relation to the one the prompt describes"""
+
+    bl_idname = "oor.change_context"
+    bl_label = "Change Context"
+    bl_options = {'REGISTER', 'UNDO'}
+
+    seed: IntProperty(name="Seed", default=0, min=0)
+    animate: BoolProperty(name="Animate", description="Keyframe the motion into the new pose",
+                          default=False)
+    frames: IntProperty(name="Frames", default=48, min=1, max=1000)
+
+    @classmethod
+    def poll(cls, context):
+        message = pair_poll_message(context)
+        if message:
+            cls.poll_message_set(message)
+            return False
+        return True
+
+    def execute(self, context):
+        try:
+            base, target = resolve_pair(context)
+            prompt = check_prompt(context.scene.oor.prompt)
+            request = build_scene_request([RelationRow(base, target, prompt)],
+                                          context.evaluated_depsgraph_get())
+            model = SERVICE.get(ModelConfig.from_settings(get_preferences(context)))
+            edge = request.edges[0]
+            result = change_context(model, edge, current_phi(request)[edge.key], prompt,
+                                    seed=self.seed)
+            final = layout_from_phi(request, result.phi)
+            layouts = ([layout_from_phi(request, phi) for phi in result.trajectory]
+                       if self.animate else None)
+        except (RequestError, ModelLoadError, ValueError) as error:
+            self.report({'ERROR'}, str(error))
+            return {'CANCELLED'}
+        if layouts:
+            first, last = animate_layouts(context.scene, request.objects, layouts, self.frames)
+            note = f", keyframed over frames {first}-{last}"
+        else:
+            write_layout(request, final)
+            note = ""
+        self.report({'INFO'}, f"'{target.name}' now: {prompt}{note}")
+        return {'FINISHED'}
+
+
+CLASSES = (OOR_OT_change_context,)

@@ -1,0 +1,47 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Snap to Contact: move the target along world up until it rests on the base surface below."""
+
+import bpy
+import numpy as np
+
+from ..blender_bridge import write_world_matrix
+from ..mesh_checks import WorldMesh, snap_to_contact
+from ..relation_request import check_editable
+from .selection import pair_poll_message, resolve_pair
+
+
+class OOR_OT_snap_to_contact(bpy.types.Operator):
+    """Move the target straight up or down until it touches the base below it"""
+
+    bl_idname = "oor.snap_to_contact"
+    bl_label = "Snap to Contact"
+    bl_options = {'REGISTER', 'UNDO'}
+
+    @classmethod
+    def poll(cls, context):
+        message = pair_poll_message(context)
+        if message:
+            cls.poll_message_set(message)
+            return False
+        return True
+
+    def execute(self, context):
+        try:
+            base, target = resolve_pair(context)
+            check_editable(target, "target")
+            depsgraph = context.evaluated_depsgraph_get()
+            offset = snap_to_contact(WorldMesh.from_object(target, depsgraph),
+                                     WorldMesh.from_object(base, depsgraph))
+        except ValueError as error:
+            self.report({'ERROR'}, str(error))
+            return {'CANCELLED'}
+        matrix = np.array(target.matrix_world)
+        matrix[2, 3] += offset
+        write_world_matrix(target, matrix)
+        direction = "up" if offset > 0 else "down"
+        self.report({'INFO'}, f"Moved '{target.name}' {abs(offset) * 1000:.1f} mm {direction} "
+                              f"onto '{base.name}'")
+        return {'FINISHED'}
+
+
+CLASSES = (OOR_OT_snap_to_contact,)
