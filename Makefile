@@ -50,6 +50,7 @@ eval: $(DATASET)
 bench: $(STAMP)
 	mkdir -p reports/model
 	$(PY) -m oor_core.bench --json reports/model/bench.json
+	$(PY) tools/bench_blender.py --json reports/blender_bench.json
 
 # One zip per platform in dist/, runtime wheels bundled (tools/build_extension.py, docs/INSTALL.md).
 # EXTENSION_PLATFORMS: any of linux-x64 windows-x64 macos-arm64 (default all); downloads are

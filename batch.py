@@ -21,8 +21,8 @@ import bpy
 
 from .candidates import CACHE
 from .model_service import SERVICE, ModelConfig
-from .oor_core.checkpoint import ModelLoadError
 from .oor_core.editing import refine
+from .oor_core.errors import ModelLoadError
 from .oor_core.multi_object import sample_scene
 from .relation_apply import apply_candidate, candidates_for
 from .relation_list import RelationRow

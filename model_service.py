@@ -12,8 +12,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from .oor_core.checkpoint import ModelLoadError
-from .oor_core.inference import OORModel, set_num_threads
+from .oor_core.errors import ModelLoadError
 from .oor_core.text_encoder import TextEncoder, TextEncoderError
 
 # Blender keeps its own threads busy; with two threads torch's OpenMP pool contends with them
@@ -41,8 +40,13 @@ def _encoder_for(folder: str) -> TextEncoder:
     return TextEncoder("t5" if model_type == "t5" else "minilm", folder)
 
 
-def load_model(config: ModelConfig) -> OORModel:
-    """Load and warm up (encoder included) so the first Apply Relation is fast."""
+def load_model(config: ModelConfig):
+    """Load and warm up (encoder included) so the first Apply Relation is fast.
+
+    torch is imported here, not when the add-on is enabled: Blender starts without that cost.
+    """
+    from .oor_core.inference import OORModel, set_num_threads
+
     set_num_threads(config.cpu_threads or DEFAULT_THREADS)
     if config.model_path and not Path(config.model_path).is_file():
         raise ModelLoadError(f"model file not found: '{config.model_path}' (see the add-on "
@@ -62,7 +66,7 @@ class ModelService:
     def __init__(self):
         self._lock = threading.Lock()
         self._config: ModelConfig | None = None
-        self._model: OORModel | None = None
+        self._model = None  # OORModel once loaded
         self._error: str = ""
         self._thread: threading.Thread | None = None
 
@@ -103,7 +107,7 @@ class ModelService:
                                             name="oor-model-load")
             self._thread.start()
 
-    def get(self, config: ModelConfig) -> OORModel:
+    def get(self, config: ModelConfig):
         """The loaded model, waiting for a load in progress; ModelLoadError on failure."""
         self.request(config, retry=True)
         thread = self._thread
@@ -114,7 +118,7 @@ class ModelService:
                 raise ModelLoadError(self._error or "the model is not loaded")
             return self._model
 
-    def ready_model(self, config: ModelConfig) -> OORModel | None:
+    def ready_model(self, config: ModelConfig):
         with self._lock:
             return self._model if self._config == config else None
 

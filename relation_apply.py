@@ -14,7 +14,7 @@ import numpy as np
 from .blender_bridge import write_world_matrix
 from .candidates import CACHE, CandidateSet, build_candidate_set, candidate_key
 from .mesh_checks import WorldMesh
-from .oor_core.samplers import SamplingError
+from .oor_core.errors import SamplingError
 from .relation_request import RelationRequest, RequestError
 
 PREVIOUS_MATRIX_KEY = "oor_previous_matrix"  # custom property: the pose before the last apply

@@ -24,7 +24,6 @@ from .blender_bridge import (
 )
 from .mesh_checks import WorldMesh, interpenetration, is_supported
 from .oor_core.box_pose import BoxPose, relative_phi
-from .oor_core.multi_object import SceneEdge, consensus_poses, edge_known_scales
 from .oor_core.object_frame import object_frame, world_matrix_for_pose
 from .relation_apply import PREVIOUS_MATRIX_KEY
 from .relation_list import RelationRow, check_graph
@@ -39,7 +38,7 @@ class SceneRequest:
     order: list[str]  # placement order, root first
     objects: dict[str, object]  # name -> bpy Object
     info: dict[str, SceneObject]
-    edges: list[SceneEdge]
+    edges: list  # oor_core.multi_object.SceneEdge
 
     @property
     def keys(self) -> list[tuple[str, str]]:
@@ -64,6 +63,8 @@ class Layout:
 def build_scene_request(rows: list[RelationRow], depsgraph, fixed: tuple[str, ...] = ()
                         ) -> SceneRequest:
     """Everything checked before any work: the graph, the objects, their transforms."""
+    from .oor_core.multi_object import SceneEdge, edge_known_scales  # torch, on first use
+
     root, order = check_graph(rows)
     objects = {}
     for row in rows:
@@ -112,6 +113,8 @@ def world_matrices(request: SceneRequest, root_frame_poses: dict[str, BoxPose],
 def layout_from_phi(request: SceneRequest, phi: dict[tuple[str, str], np.ndarray],
                     names=None) -> dict[str, np.ndarray]:
     """World matrices from one phi per edge (consensus over parent paths)."""
+    from .oor_core.multi_object import consensus_poses
+
     keys = request.keys
     stacked = np.stack([np.asarray(phi[key], np.float64) for key in keys])[:, None, :]
     poses = {node: found[0] for node, found in consensus_poses(keys, stacked).items()}

@@ -18,18 +18,12 @@ from pathlib import Path
 
 import torch
 
+from .errors import ModelEncoderMismatch, ModelLoadError
+
 FORMAT = "oor-diffusion"
 FORMAT_VERSION = 1
 METADATA_KEY = "oor_metadata"
 _MAX_HEADER = 64 * 1024 * 1024  # safetensors' own limit is 100 MB; ours are a few kB
-
-
-class ModelLoadError(RuntimeError):
-    """A model file is missing, unreadable, corrupt or inconsistent."""
-
-
-class ModelEncoderMismatch(ModelLoadError):
-    """The model was trained with another text encoder than the one offered."""
 
 
 def sidecar_path(path: str | os.PathLike) -> Path:

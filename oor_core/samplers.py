@@ -26,13 +26,10 @@ from collections.abc import Callable
 
 import torch
 
+from .errors import SamplingError
 from .sde import VESDE
 
 GuidanceFn = Callable[[torch.Tensor, float], torch.Tensor]
-
-
-class SamplingError(RuntimeError):
-    """The sampler diverged (NaN / inf) or exceeded its evaluation budget."""
 
 
 class Denoiser:

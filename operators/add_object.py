@@ -5,8 +5,7 @@ import bpy
 from bpy.props import IntProperty
 
 from ..model_service import SERVICE, ModelConfig
-from ..oor_core.checkpoint import ModelLoadError
-from ..oor_core.multi_object import sample_scene
+from ..oor_core.errors import ModelLoadError
 from ..preferences import get_preferences
 from ..relation_list import enabled_rows
 from ..relation_request import RequestError
@@ -45,6 +44,7 @@ class OOR_OT_add_object(bpy.types.Operator):
         return True
 
     def execute(self, context):
+        from ..oor_core.multi_object import sample_scene  # torch: loaded on first use
         new = _new_object(context)
         depsgraph = context.evaluated_depsgraph_get()
         try:

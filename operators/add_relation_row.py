@@ -3,23 +3,15 @@
 
 import bpy
 
-from .selection import pair_poll_message, resolve_pair
+from .selection import NeedsPair, resolve_pair
 
 
-class OOR_OT_add_relation_row(bpy.types.Operator):
+class OOR_OT_add_relation_row(NeedsPair, bpy.types.Operator):
     """Add the selected pair (active = base) with the current prompt to the relation list"""
 
     bl_idname = "oor.add_relation_row"
     bl_label = "Add Relation"
     bl_options = {'REGISTER', 'UNDO'}
-
-    @classmethod
-    def poll(cls, context):
-        message = pair_poll_message(context)
-        if message:
-            cls.poll_message_set(message)
-            return False
-        return True
 
     def execute(self, context):
         base, target = resolve_pair(context)

@@ -14,18 +14,18 @@ from bpy.props import BoolProperty, IntProperty, StringProperty
 
 from ..candidates import CACHE, candidate_key
 from ..model_service import SERVICE, ModelConfig
-from ..oor_core.checkpoint import ModelLoadError
+from ..oor_core.errors import ModelLoadError
 from ..preferences import get_preferences
 from ..relation_apply import apply_candidate, candidates_for, rank_candidates, sample_phi
 from ..relation_request import RequestError, build_request
-from .selection import pair_poll_message, resolve_pair
+from .selection import NeedsPair, resolve_pair
 
 
 def _model_config(context) -> ModelConfig:
     return ModelConfig.from_settings(get_preferences(context))
 
 
-class OOR_OT_apply_relation(bpy.types.Operator):
+class OOR_OT_apply_relation(NeedsPair, bpy.types.Operator):
     """Place the target relative to the base as the prompt describes"""
 
     bl_idname = "oor.apply_relation"
@@ -41,14 +41,6 @@ class OOR_OT_apply_relation(bpy.types.Operator):
     candidate: IntProperty(name="Candidate", description="Which ranked candidate (1 = best)",
                            default=1, min=1, max=64)
     keep_size: BoolProperty(name="Keep Real Size", default=True)
-
-    @classmethod
-    def poll(cls, context):
-        message = pair_poll_message(context)
-        if message:
-            cls.poll_message_set(message)
-            return False
-        return True
 
     def _fill_from_scene(self, context):
         settings = context.scene.oor

@@ -5,8 +5,7 @@ import bpy
 from bpy.props import BoolProperty, IntProperty
 
 from ..model_service import SERVICE, ModelConfig
-from ..oor_core.checkpoint import ModelLoadError
-from ..oor_core.multi_object import sample_scene
+from ..oor_core.errors import ModelLoadError
 from ..preferences import get_preferences
 from ..relation_list import enabled_rows
 from ..relation_request import RequestError
@@ -45,6 +44,7 @@ class OOR_OT_arrange_scene(bpy.types.Operator):
         return relation_list_poll(cls, context)
 
     def execute(self, context):
+        from ..oor_core.multi_object import sample_scene  # torch: loaded on first use
         depsgraph = context.evaluated_depsgraph_get()
         try:
             request = build_scene_request(enabled_rows(context.scene.oor), depsgraph)

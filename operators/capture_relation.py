@@ -8,7 +8,7 @@ from ..oor_core.dataset import OORDataset, append_captured, load_dataset, save_d
 from ..oor_core.placement import extract_relation
 from ..relation_request import RequestError, build_request
 from ..user_data import captured_dataset_dir
-from .selection import pair_poll_message, resolve_pair
+from .selection import NeedsPair, resolve_pair
 
 
 def _ensure_dataset(folder) -> None:
@@ -19,20 +19,12 @@ def _ensure_dataset(folder) -> None:
                                 np.zeros(0, dtype=str), [], []), folder)
 
 
-class OOR_OT_capture_relation(bpy.types.Operator):
+class OOR_OT_capture_relation(NeedsPair, bpy.types.Operator):
     """Record how the target sits relative to the base, with the prompt, for fine-tuning"""
 
     bl_idname = "oor.capture_relation"
     bl_label = "Capture Relation"
     bl_options = {'REGISTER'}
-
-    @classmethod
-    def poll(cls, context):
-        message = pair_poll_message(context)
-        if message:
-            cls.poll_message_set(message)
-            return False
-        return True
 
     def execute(self, context):
         try:

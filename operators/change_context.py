@@ -9,16 +9,15 @@ from bpy.props import BoolProperty, IntProperty
 
 from ..layout_animation import animate_layouts
 from ..model_service import SERVICE, ModelConfig
-from ..oor_core.checkpoint import ModelLoadError
-from ..oor_core.editing import change_context
+from ..oor_core.errors import ModelLoadError
 from ..preferences import get_preferences
 from ..relation_list import RelationRow
 from ..relation_request import RequestError, check_prompt
 from ..scene_arrangement import build_scene_request, current_phi, layout_from_phi, write_layout
-from .selection import pair_poll_message, resolve_pair
+from .selection import NeedsPair, resolve_pair
 
 
-class OOR_OT_change_context(bpy.types.Operator):
+class OOR_OT_change_context(NeedsPair, bpy.types.Operator):
     """Move the target from its current relation to the one the prompt describes"""
 
     bl_idname = "oor.change_context"
@@ -30,15 +29,8 @@ class OOR_OT_change_context(bpy.types.Operator):
                           default=False)
     frames: IntProperty(name="Frames", default=48, min=1, max=1000)
 
-    @classmethod
-    def poll(cls, context):
-        message = pair_poll_message(context)
-        if message:
-            cls.poll_message_set(message)
-            return False
-        return True
-
     def execute(self, context):
+        from ..oor_core.editing import change_context  # torch: loaded on first use
         try:
             base, target = resolve_pair(context)
             prompt = check_prompt(context.scene.oor.prompt)

@@ -7,23 +7,15 @@ import numpy as np
 from ..blender_bridge import BridgeError, read_object
 from ..oor_core.oor_vector import unpack_phi
 from ..oor_core.placement import extract_relation
-from .selection import pair_poll_message, resolve_pair
+from .selection import NeedsPair, resolve_pair
 
 
-class OOR_OT_measure_relation(bpy.types.Operator):
+class OOR_OT_measure_relation(NeedsPair, bpy.types.Operator):
     """Report how the selected target sits in the active base's canonical frame"""
 
     bl_idname = "oor.measure_relation"
     bl_label = "Measure Relation"
     bl_options = {'REGISTER'}
-
-    @classmethod
-    def poll(cls, context):
-        message = pair_poll_message(context)
-        if message:
-            cls.poll_message_set(message)
-            return False
-        return True
 
     def execute(self, context):
         try:

@@ -6,8 +6,7 @@ from bpy.props import BoolProperty, IntProperty
 
 from ..layout_animation import animate_layouts
 from ..model_service import SERVICE, ModelConfig
-from ..oor_core.checkpoint import ModelLoadError
-from ..oor_core.editing import refine
+from ..oor_core.errors import ModelLoadError
 from ..preferences import get_preferences
 from ..relation_list import enabled_rows
 from ..relation_request import RequestError
@@ -32,6 +31,7 @@ class OOR_OT_refine_arrangement(bpy.types.Operator):
         return relation_list_poll(cls, context)
 
     def execute(self, context):
+        from ..oor_core.editing import refine  # torch: loaded on first use
         try:
             request = build_scene_request(enabled_rows(context.scene.oor),
                                           context.evaluated_depsgraph_get())

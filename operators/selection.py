@@ -45,3 +45,16 @@ def pair_poll_message(context) -> str | None:
     except ValueError as error:
         return str(error)
     return None
+
+
+class NeedsPair:
+    """Operator mixin: enabled only when a base and a target are chosen; the tooltip says why not.
+    """
+
+    @classmethod
+    def poll(cls, context):
+        message = pair_poll_message(context)
+        if message:
+            cls.poll_message_set(message)
+            return False
+        return True

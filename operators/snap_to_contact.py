@@ -7,23 +7,15 @@ import numpy as np
 from ..blender_bridge import write_world_matrix
 from ..mesh_checks import WorldMesh, snap_to_contact
 from ..relation_request import check_editable
-from .selection import pair_poll_message, resolve_pair
+from .selection import NeedsPair, resolve_pair
 
 
-class OOR_OT_snap_to_contact(bpy.types.Operator):
+class OOR_OT_snap_to_contact(NeedsPair, bpy.types.Operator):
     """Move the target straight up or down until it touches the base below it"""
 
     bl_idname = "oor.snap_to_contact"
     bl_label = "Snap to Contact"
     bl_options = {'REGISTER', 'UNDO'}
-
-    @classmethod
-    def poll(cls, context):
-        message = pair_poll_message(context)
-        if message:
-            cls.poll_message_set(message)
-            return False
-        return True
 
     def execute(self, context):
         try:

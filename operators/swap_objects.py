@@ -3,24 +3,15 @@
 
 import bpy
 
-from .selection import resolve_pair
+from .selection import NeedsPair, resolve_pair
 
 
-class OOR_OT_swap_objects(bpy.types.Operator):
+class OOR_OT_swap_objects(NeedsPair, bpy.types.Operator):
     """Swap base and target"""
 
     bl_idname = "oor.swap_objects"
     bl_label = "Swap Base and Target"
     bl_options = {'REGISTER', 'UNDO'}
-
-    @classmethod
-    def poll(cls, context):
-        try:
-            resolve_pair(context)
-        except ValueError as error:
-            cls.poll_message_set(str(error))
-            return False
-        return True
 
     def execute(self, context):
         base, target = resolve_pair(context)

@@ -1,3 +1,5 @@
+import pathlib
+
 import bpy
 
 from scene_helpers import register_addon, unregister_addon
@@ -57,3 +59,18 @@ def test_sidebar_panel_has_its_own_tab(addon):
     for name in ("apply_relation", "cycle_candidate", "reset_relation", "snap_to_contact"):
         operator = bpy.types.Operator.bl_rna_get_subclass_py(f"OOR_OT_{name}")
         assert operator.bl_options >= {'REGISTER', 'UNDO'}, name
+
+
+def test_enabling_the_addon_does_not_import_torch():
+    """torch and transformers load with the model, so Blender starts without their cost."""
+    import subprocess
+    import sys
+
+    code = ("import sys; sys.path[:0] = sys.argv[1:]; import conftest, bpy, oor_arrange; "
+            "oor_arrange.register(); heavy = [m for m in ('torch', 'transformers') "
+            "if m in sys.modules]; oor_arrange.unregister(); print(heavy)")
+    tests = pathlib.Path(__file__).resolve().parents[1]
+    result = subprocess.run([sys.executable, "-c", code, str(tests)], capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "[]"

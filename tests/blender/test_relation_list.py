@@ -3,6 +3,7 @@
 import bpy
 import numpy as np
 import pytest
+
 from scene_helpers import add_box, select
 
 
@@ -69,7 +70,7 @@ def test_missing_object_and_empty_prompt_are_named(desk_scene):
 
 
 def test_disabled_rows_are_left_out(desk_scene):
-    desk, monitor, keyboard = desk_scene
+    desk, monitor, _keyboard = desk_scene
     add_row(desk, monitor, "A monitor on a desk")
     bpy.context.scene.oor.relations[0].enabled = False
     with pytest.raises(RuntimeError, match="Add relations to the list"):
