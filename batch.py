@@ -13,7 +13,7 @@ import argparse
 import json
 import os
 import sys
-import tempfile
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -124,6 +124,7 @@ def _apply_pair(job: Job, model_getter) -> list[dict]:
     return [{
         "base": base_name, "target": target_name, "prompt": request.prompt,
         "phi": [float(v) for v in candidates.phi[0]],
+        "applied_phi": [float(v) for v in candidates.applied_phi[0]],
         "colliding": bool(candidates.colliding[0]),
         "supported": bool(candidates.supported[0]),
         "nfe": candidates.nfe,
@@ -173,10 +174,10 @@ def apply_relations(job: Job, model_getter) -> tuple[list[dict], dict]:
 
 
 def _temporary_beside(path: Path, suffix: str) -> Path:
+    """A fresh name next to the output (same file system, so the final rename is atomic); not
+    created here, or Blender would keep a .blend1 backup of it."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, name = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=suffix, dir=path.parent)
-    os.close(handle)
-    return Path(name)
+    return path.parent / f".{path.stem}-{uuid.uuid4().hex}{suffix}"
 
 
 def run_job(job: Job, model_getter) -> dict:

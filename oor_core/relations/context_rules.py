@@ -124,3 +124,31 @@ RULES: list[Rule] = [
     Rule("plugging_into", has("socket"), has("plug"), 30),
     Rule("leaning_against", has("leanbase"), has("leaner"), 45),
 ]
+
+
+# Everyday scenes users try first (the paper's tea set and desk set-up): always in the library
+# and always in train, whatever the rules' caps and the split selection pick.
+FEATURED: tuple[tuple[str, str, str], ...] = (
+    ("pouring_into", "teacup", "teapot"),
+    ("pouring_into", "mug", "kettle"),
+    ("pouring_into", "glass", "pitcher"),
+    ("pouring_into", "wine glass", "wine bottle"),
+    ("on", "dining table", "teacup"),
+    ("on", "dining table", "teapot"),
+    ("on", "dining table", "plate"),
+    ("on", "dining table", "vase"),
+    ("on", "saucer", "teacup"),
+    ("next_to", "teacup", "teapot"),
+    ("stirring", "teacup", "teaspoon"),
+    ("on", "bookshelf", "book"),
+    ("on", "desk", "monitor"),
+    ("on", "desk", "keyboard"),
+    ("on", "desk", "mouse"),
+    ("on", "desk", "laptop"),
+    ("on", "desk", "desk lamp"),
+    ("in_front_of", "monitor", "keyboard"),
+    ("right_of", "keyboard", "mouse"),
+    ("on", "nightstand", "alarm clock"),
+    ("on", "nightstand", "desk lamp"),
+    ("cutting", "bread", "knife"),
+)

@@ -16,6 +16,7 @@ from .frames import (
     rot_x,
     rot_y,
     rot_z,
+    to_phi,
 )
 
 UP = np.array([0.0, 1.0, 0.0])
@@ -47,7 +48,9 @@ def _pose_hit(rng, s_b, s_t, base_len, base, target):
         at = azimuth_dir(az) * (np.min(hb, -1) + r_t)[:, None]
     rot = rot_y(yaw) @ rot_x(rng.normal(0, 8 * DEG, n)) @ rot_z(rng.uniform(0, 2 * np.pi, n))
     t = at - np.einsum("nij,nj->ni", rot, np.array(target.part("strike")) * s_t)
-    return rot, t, np.ones(n, dtype=bool)
+    # a swing drawn too steep or with the body over the ball is not a hit: keep what the
+    # predicate accepts, so that the data and its check agree
+    return rot, t, _accept_hit(to_phi(rot, t, s_t, s_b), base, target)
 
 
 def _accept_hit(phi, base, target):

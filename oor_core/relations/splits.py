@@ -16,6 +16,7 @@ import hashlib
 from collections import defaultdict
 
 from .category_table import CATEGORIES
+from .context_rules import FEATURED
 from .contexts import Context
 
 COMBO_SHARE = 0.06
@@ -32,6 +33,7 @@ def _kinds(ctx: Context) -> tuple[str, str, str]:
 
 def assign_splits(contexts: list[Context] | tuple[Context, ...]) -> dict[str, str]:
     split = {c.id: "train" for c in contexts}
+    featured = {"|".join(f) for f in FEATURED}  # what users try first is always learned
     groups: dict[tuple, list[Context]] = defaultdict(list)
     for c in contexts:
         groups[_kinds(c)].append(c)
@@ -48,7 +50,7 @@ def assign_splits(contexts: list[Context] | tuple[Context, ...]) -> dict[str, st
     held = 0
     for key in sorted(groups, key=lambda k: _h("combo|" + "|".join(k))):
         members = groups[key]
-        if held + len(members) > budget or len(members) > 4:
+        if held + len(members) > budget or len(members) > 4 or featured & {c.id for c in members}:
             continue
         ids = {c.id for c in members}
         if train_family(key[0], ids) < 5:
@@ -61,7 +63,7 @@ def assign_splits(contexts: list[Context] | tuple[Context, ...]) -> dict[str, st
     budget = int(CATEGORY_SHARE * len(contexts))
     held = 0
     for c in sorted(contexts, key=lambda c: _h("category|" + c.id)):
-        if held >= budget or split[c.id] != "train":
+        if held >= budget or split[c.id] != "train" or c.id in featured:
             continue
         witnesses = [w for w in groups[_kinds(c)] if w.id != c.id and split[w.id] == "train"]
         # keep at least one substitute witness in train (and never remove the last one)
