@@ -118,9 +118,14 @@ def build_demo_scene():
     return scene
 
 
+def _world_centre(obj) -> Vector:
+    corners = [obj.matrix_world @ Vector(corner) for corner in obj.bound_box]
+    return sum(corners, Vector()) / len(corners)
+
+
 def aim_camera(scene, focus: Vector):
     camera = scene.camera
-    camera.location = focus + Vector((0.75, -0.85, 0.45))
+    camera.location = focus + Vector((0.8, -0.95, 0.25))
     camera.rotation_euler = (focus - camera.location).to_track_quat('-Z', 'Y').to_euler()
 
 
@@ -146,8 +151,9 @@ def run_demo(out: Path, model_getter, render_picture: bool = True) -> int:
     results = []
     for relation in DEMO_RELATIONS:
         results += apply_relations(Job(relations=[relation], seed=0), model_getter)[0]
-    cup = scene.objects["Teacup"]
-    aim_camera(scene, cup.matrix_world.translation + Vector((0.0, 0.0, 0.1)))
+    # frame the cup and the teapot together
+    centres = [_world_centre(scene.objects[name]) for name in ("Teacup", "Teapot")]
+    aim_camera(scene, (centres[0] + centres[1]) / 2)
     blend = out / "demo.blend"
     bpy.ops.wm.save_as_mainfile(filepath=str(blend))
     (out / "demo.json").write_text(json.dumps({"relations": results}, indent=2) + "\n")

@@ -95,6 +95,7 @@ def save_checkpoint(path, tensors: dict[str, torch.Tensor], metadata: dict, side
     text = json.dumps(metadata, sort_keys=True)
     tmp = path.with_name(path.name + ".tmp")
     save_file(tensors, str(tmp), metadata={METADATA_KEY: text})
+    os.chmod(tmp, 0o644)  # a model file is data anyone may read (safetensors writes 0600)
     os.replace(tmp, path)
     if sidecar:
         side = sidecar_path(path)

@@ -19,7 +19,7 @@ import torch
 
 from .checkpoint import ModelLoadError, load_checkpoint, read_metadata
 from .oor_vector import PHI_DIM, R6, SCALES
-from .ranking import rank_candidates
+from .ranking import DEFAULT_RANKING, candidate_energy
 from .rotation6d import matrix_to_r6, r6_to_matrix
 from .samplers import SAMPLER_NAMES, Denoiser, SamplingError, run_sampler
 from .score_network import (
@@ -177,9 +177,9 @@ class OORModel:
 
     def sample(self, prompt: str, base_name: str, target_name: str, known_scales=None,
                num_candidates: int = 16, seed: int = 0, sampler: str = "default",
-               steps: int | None = None, rank: bool = True, ranking: str = "consistency",
-               guidance=None, plausibility=None, known_scale_mode: str | None = None
-               ) -> Candidates:
+               steps: int | None = None, rank: bool = True, ranking: str = DEFAULT_RANKING,
+               guidance=None, plausibility=None, known_scale_mode: str | None = None,
+               sigma_end: float | None = None) -> Candidates:
         """Sample `num_candidates` OOR vectors for one (c, B, T) query, ranked best first.
 
         known_scales: None or (6,) [s_T->B, s_B] (returned exactly). guidance: optional
@@ -199,46 +199,61 @@ class OORModel:
                 gen, mode)
             den = Denoiser(score, self.sde, guidance=guidance, normalizer=self.normalizer,
                            **known_kw)
-            x = run_sampler(sampler, den, x_init, self.sde, steps)
+            x = run_sampler(sampler, den, x_init, self.sde, steps, sigma_end)
             nfe = den.nfe
             phi = self._finish(x, known, num_candidates)[0]
             if rank and num_candidates > 1:
-                den.guidance = None
-                den.known_noise = None
-                den.known_values = self.normalizer.normalize(torch.from_numpy(phi).float())
-                x_final = den.known_values
-                if mode == "inpaint":  # rank with the learned condition view of the same model
-                    den.score_fn = ConditionedScore(self.net, score.text_feat, make_scale_cond(
-                        x_final[:, SCALES], den.known_mask[:, SCALES.start]))
-                order, energy = rank_candidates(den, x_final, torch.from_numpy(phi), method=ranking,
-                                                plausibility=plausibility, generator=gen)
-                order, energy = order.numpy(), energy.double().numpy()
+                energy = self._energy(score, known_kw["known_mask"], phi, mode, ranking, gen)
+                if plausibility is not None:
+                    penalty = torch.as_tensor(plausibility(torch.from_numpy(phi)))
+                    energy = energy + penalty.to(energy.dtype)
+                energy = energy.double().numpy()
+                order = np.argsort(energy, kind="stable")
                 phi, energy = phi[order], energy[order]
             else:
                 energy = np.zeros(num_candidates)
         return Candidates(phi=phi, scores=energy, nfe=nfe, seed=int(seed), sampler=sampler)
 
+    def _energy(self, score, known_mask, phi: np.ndarray, mode: str, method: str, gen):
+        """Ranking energies (rows,) of finished samples phi (..., 15); lower is better."""
+        x = self.normalizer.normalize(torch.from_numpy(phi.reshape(-1, PHI_DIM)).float())
+        if mode == "inpaint":  # rank with the learned-condition view of the same network
+            score = ConditionedScore(self.net, score.text_feat, make_scale_cond(
+                x[:, SCALES], known_mask[:, SCALES.start]))
+        den = Denoiser(score, self.sde, known_values=x, known_mask=known_mask)
+        return candidate_energy(den, x, method=method, generator=gen)
+
     def sample_batch(self, prompts, base_names, target_names, known_scales=None,
                      num_samples: int = 16, seed: int = 0, sampler: str = "default",
-                     steps: int | None = None, known_scale_mode: str | None = None
-                     ) -> np.ndarray:
-        """Unranked samples (Q, num_samples, 15) for many queries (evaluation)."""
+                     steps: int | None = None, known_scale_mode: str | None = None,
+                     rank_from: int = 0, ranking: str = DEFAULT_RANKING,
+                     sigma_end: float | None = None) -> np.ndarray:
+        """Samples (Q, num_samples, 15) for many queries (evaluation).
+
+        Unranked by default (the model's distribution). With rank_from = K > num_samples, K
+        candidates are drawn per query and the num_samples best-ranked are returned (what a
+        user gets from `sample`, which always ranks)."""
         mode = self._mode(known_scale_mode)
         q = len(prompts)
         known_all = None if known_scales is None else np.asarray(known_scales, np.float64)
         out = np.empty((q, num_samples, PHI_DIM))
-        per_chunk = max(1, _ROW_CHUNK // max(1, num_samples))
+        draw = max(num_samples, int(rank_from))
+        per_chunk = max(1, _ROW_CHUNK // draw)
         gen = torch.Generator().manual_seed(int(seed))
         with torch.inference_mode():
             for start in range(0, q, per_chunk):
                 sl = slice(start, min(q, start + per_chunk))
                 text_feat = self.text_features(prompts[sl], base_names[sl], target_names[sl])
                 known = None if known_all is None else known_all[sl]
-                x_init, score, known_kw, known = self._prepare(text_feat, known, num_samples,
-                                                               gen, mode)
+                x_init, score, known_kw, known = self._prepare(text_feat, known, draw, gen, mode)
                 den = Denoiser(score, self.sde, **known_kw)
-                x = run_sampler(sampler, den, x_init, self.sde, steps)
-                out[sl] = self._finish(x, known, num_samples)
+                x = run_sampler(sampler, den, x_init, self.sde, steps, sigma_end)
+                phi = self._finish(x, known, draw)
+                if draw > num_samples:
+                    energy = self._energy(score, known_kw["known_mask"], phi, mode, ranking, gen)
+                    best = np.argsort(energy.reshape(-1, draw).numpy(), axis=1, kind="stable")
+                    phi = np.take_along_axis(phi, best[:, :num_samples, None], axis=1)
+                out[sl] = phi
         return out
 
 
@@ -258,21 +273,26 @@ class EvalSampler:
     """The evaluation harness's sampler protocol around an OORModel."""
 
     def __init__(self, model: OORModel, sampler: str = "default", steps: int | None = None,
-                 known_scale_mode: str | None = None):
+                 known_scale_mode: str | None = None, rank_from: int = 0,
+                 sigma_end: float | None = None):
         self.model = model
+        self.sigma_end = None if sigma_end is None else float(sigma_end)
         self.sampler = sampler
-        self.steps = steps
+        self.steps = None if steps is None else int(steps)
         self.known_scale_mode = known_scale_mode
+        self.rank_from = int(rank_from)
 
     def sample(self, prompts, base_names, target_names, known_scales, num_samples: int,
                seed: int) -> np.ndarray:
         return self.model.sample_batch(list(prompts), list(base_names), list(target_names),
                                        known_scales, num_samples, seed, self.sampler,
-                                       self.steps, self.known_scale_mode)
+                                       self.steps, self.known_scale_mode, self.rank_from,
+                                       sigma_end=self.sigma_end)
 
 
 def load_eval_sampler(checkpoint=None, sampler: str = "default", **options) -> EvalSampler:
-    """Harness entry point. options: steps, known_scale_mode, num_threads, model (an OORModel)."""
+    """Harness entry point. options: steps, known_scale_mode ('learned' | 'inpaint'), rank_from
+    (K: return the best-ranked of K candidates per query), num_threads, model (an OORModel)."""
     model = options.pop("model", None) or OORModel.load(checkpoint,
                                                           num_threads=options.pop("num_threads",
                                                                                   None))

@@ -158,6 +158,9 @@ def count_parameters(module: nn.Module) -> int:
 
 
 
+TRANSFORM = "r6-u-logscale-v1"
+
+
 class PhiSpace:
     """The model's data space z = normalise(T(phi)), stored with the model (DESIGN sec. 2).
 
@@ -177,7 +180,11 @@ class PhiSpace:
     D_FLOOR = 0.05  # base units: keeps u bounded for very thin pairs (a coin on a rug)
     SCALE_FLOOR = 1e-3
 
-    def __init__(self, mean, std, d_floor: float = D_FLOOR, scale_floor: float = SCALE_FLOOR):
+    def __init__(self, mean, std, d_floor: float = D_FLOOR, scale_floor: float = SCALE_FLOOR,
+                 kind: str = TRANSFORM):
+        if kind != TRANSFORM:
+            raise ValueError(f"unknown phi transform {kind!r}")
+        self.kind = kind
         self.mean = torch.as_tensor(mean, dtype=torch.float32).reshape(PHI_DIM)
         self.std = torch.as_tensor(std, dtype=torch.float32).reshape(PHI_DIM)
         self.d_floor = float(d_floor)
@@ -219,16 +226,14 @@ class PhiSpace:
 
     def to_dict(self) -> dict:
         return {"mean": [float(v) for v in self.mean], "std": [float(v) for v in self.std],
-                "transform": {"name": "r6-u-logscale-v1", "d_floor": self.d_floor,
+                "transform": {"name": self.kind, "d_floor": self.d_floor,
                               "scale_floor": self.scale_floor}}
 
     @classmethod
     def from_dict(cls, data: dict) -> PhiSpace:
         tf = data.get("transform") or {}
-        if tf.get("name", "r6-u-logscale-v1") != "r6-u-logscale-v1":
-            raise ValueError(f"unknown phi transform {tf.get('name')!r}")
         return cls(data["mean"], data["std"], tf.get("d_floor", cls.D_FLOOR),
-                   tf.get("scale_floor", cls.SCALE_FLOOR))
+                   tf.get("scale_floor", cls.SCALE_FLOOR), tf.get("name", TRANSFORM))
 
 
 class ConditionedScore:

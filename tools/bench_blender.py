@@ -20,10 +20,9 @@ import time
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
+import conftest  # noqa: E402,F401  (tests/conftest.py: the repository importable as oor_arrange)
+
 sys.path.insert(0, str(REPO / "tests" / "blender"))
-
-import conftest  # noqa: E402,F401  (makes the repository importable as oor_arrange)
-
 import scene_helpers  # noqa: E402
 
 

@@ -63,7 +63,7 @@ def sampler_study(model, queries, checker, num: int = 16, seed: int = 0) -> dict
     """Same initial noise for every sampler, so distances to RK45 measure solver error."""
     from ..samplers import Denoiser
 
-    def run(name, steps):
+    def run(name, steps, sigma_end=None):
         nfe = 0
         orig = Denoiser.__call__
 
@@ -74,7 +74,8 @@ def sampler_study(model, queries, checker, num: int = 16, seed: int = 0) -> dict
 
         Denoiser.__call__ = counting
         try:
-            samples, secs = _batch(model, queries, num, seed, sampler=name, steps=steps)
+            samples, secs = _batch(model, queries, num, seed, sampler=name, steps=steps,
+                                   sigma_end=sigma_end)
         finally:
             Denoiser.__call__ = orig
         return samples, secs, nfe / (len(queries) * num)
@@ -82,11 +83,15 @@ def sampler_study(model, queries, checker, num: int = 16, seed: int = 0) -> dict
     ref, ref_s, ref_nfe = run("rk45", None)
     rows = {"rk45": {"nfe": round(ref_nfe, 1), "success": round(_success(checker, ref, queries), 4),
                      "seconds": round(ref_s, 2)}}
-    for name, steps in [("dpmpp2m", 8), ("dpmpp2m", 10), ("dpmpp2m", 12), ("dpmpp2m", 15),
-                        ("dpmpp2m", 20), ("heun", 8), ("heun", 12), ("heun", 18), ("euler", 40)]:
-        samples, secs, nfe = run(name, steps)
+    full = model.sde.sigma(model.sde.eps)  # integrate all the way down, like RK45
+    for name, steps, end in [("dpmpp2m", 8, None), ("dpmpp2m", 10, None), ("dpmpp2m", 12, None),
+                             ("dpmpp2m", 15, None), ("dpmpp2m", 20, None), ("dpmpp2m", 10, full),
+                             ("dpmpp2m", 12, full), ("dpmpp2m", 20, full), ("heun", 6, None),
+                             ("heun", 10, None), ("heun", 18, full), ("euler", 40, None)]:
+        samples, secs, nfe = run(name, steps, end)
         dist = np.linalg.norm((samples - ref)[..., :9], axis=-1)
-        rows[f"{name}-{steps}"] = {"nfe": round(nfe, 1),
+        label = f"{name}-{steps}" + ("" if end is None else f"-to-{end:.3g}")
+        rows[label] = {"nfe": round(nfe, 1),
                                    "success": round(_success(checker, samples, queries), 4),
                                    "median_pose_dist_to_rk45": round(float(np.median(dist)), 5),
                                    "seconds": round(secs, 2)}

@@ -92,7 +92,7 @@ def main(zip_path: str, workdir: str, model: str) -> dict:
     found["runtime_from_extension_site_packages"] = {
         name: os.path.realpath(origin).startswith(os.path.realpath(site) + os.sep)
         for name, origin in origins.items()}
-    found["torch_file"] = sys.modules["torch"].__file__ if "torch" in sys.modules else ""
+    found["torch_at_enable"] = "torch" in sys.modules  # it loads with the model, not before
     found["numpy_from_shim"] = np.__file__.startswith(sys.argv[1])
 
     if model:
@@ -113,6 +113,7 @@ def main(zip_path: str, workdir: str, model: str) -> dict:
     start = time.perf_counter()
     found["apply"] = in_context(bpy.ops.oor.apply_relation)
     timing["first_apply_s"] = time.perf_counter() - start
+    found["torch_file"] = sys.modules["torch"].__file__ if "torch" in sys.modules else ""
     cup_bottom, table_top = world_z_range(cup)[0], world_z_range(table)[1]
     found["cup_bottom_minus_table_top_m"] = cup_bottom - table_top
 

