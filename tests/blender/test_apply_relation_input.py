@@ -150,3 +150,48 @@ def test_corrupt_model_file_is_refused(pair, monkeypatch, tmp_path):
     finally:
         SERVICE.reset()
     assert_unchanged(before)
+
+
+def test_nan_from_the_model_changes_nothing(pair, monkeypatch):
+    """A broken model (NaN in its weights) must never put NaN into the scene."""
+    import torch
+
+    from oor_arrange.candidates import CACHE
+    from oor_arrange.model_service import SERVICE, ModelConfig
+
+    model = SERVICE.get(ModelConfig())
+    saved = {name: p.detach().clone() for name, p in model.net.named_parameters()}
+    before = scene_state()
+    try:
+        with torch.no_grad():
+            next(model.net.parameters()).fill_(float("nan"))
+        CACHE.clear()
+        with pytest.raises(RuntimeError, match="NaN"):
+            apply()
+    finally:
+        with torch.no_grad():
+            for name, p in model.net.named_parameters():
+                p.copy_(saved[name])
+        model._text_cache.clear()
+    assert_unchanged(before)
+
+
+def test_model_trained_with_another_encoder_is_refused(pair, monkeypatch, tmp_path):
+    from oor_arrange import preferences
+    from oor_arrange.model_service import SERVICE
+    from oor_arrange.oor_core.checkpoint import load_checkpoint, save_checkpoint
+    from oor_arrange.oor_core.inference import DEFAULT_WEIGHTS
+
+    tensors, metadata = load_checkpoint(DEFAULT_WEIGHTS)
+    metadata["encoder"] = dict(metadata["encoder"], name="some-other-encoder", dim=512)
+    other = tmp_path / "other_encoder.safetensors"
+    save_checkpoint(other, tensors, metadata)
+    monkeypatch.setattr("oor_arrange.operators.apply_relation.get_preferences",
+                        lambda context=None: preferences.Settings(model_path=str(other)))
+    before = scene_state()
+    try:
+        with pytest.raises(RuntimeError, match="encoder"):
+            apply()
+    finally:
+        SERVICE.reset()
+    assert_unchanged(before)

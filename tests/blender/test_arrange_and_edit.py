@@ -103,3 +103,20 @@ def test_change_context_beside_to_pouring_with_keyframes(addon):
     keys = teapot.animation_data.action.fcurves.find("location", index=0).keyframe_points
     assert keys[0].co[0] == start and keys[-1].co[0] == start + 12
     assert bpy.context.scene.frame_current == start + 12
+
+
+def test_an_edit_that_fails_leaves_the_scene_as_it_was(tea_table, monkeypatch, tmp_path):
+    from oor_arrange import preferences
+    from oor_arrange.model_service import SERVICE
+
+    before = matrices()
+    monkeypatch.setattr("oor_arrange.operators.refine_arrangement.get_preferences",
+                        lambda context=None: preferences.Settings(
+                            model_path=str(tmp_path / "gone.safetensors")))
+    try:
+        with window_context(), pytest.raises(RuntimeError, match="model file not found"):
+            bpy.ops.oor.refine_arrangement()
+    finally:
+        SERVICE.reset()
+    for name, matrix in before.items():
+        np.testing.assert_array_equal(np.array(bpy.data.objects[name].matrix_world), matrix)

@@ -107,3 +107,19 @@ def test_bad_arguments_fail_clearly(tea_scene, tmp_path):
     assert result.returncode == 1
     assert "Type a prompt" in result.stderr
     assert not (tmp_path / "x.blend").exists()
+
+
+def test_refine_mode_nudges_the_saved_layout(tea_scene, tmp_path):
+    placed, report = tmp_path / "placed.blend", tmp_path / "refined.json"
+    first = run_batch("--blend", tea_scene, "--relation", "Table", "Teacup",
+                      "A teacup on a table", "--save", placed)
+    assert first.returncode == 0, first.stderr
+    refined = tmp_path / "refined.blend"
+    result = run_batch("--blend", placed, "--mode", "refine", "--relation", "Table", "Teacup",
+                       "A teacup on a table", "--save", refined, "--report", report)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(report.read_text())
+    assert data["mode"] == "refine" and data["scene_check"]["root"] == "Table"
+    before = load_objects(placed)["Teacup"].matrix_world.copy()
+    after = load_objects(refined)["Teacup"].matrix_world
+    assert (after.translation - before.translation).length < 0.2  # a small edit stays small
