@@ -108,11 +108,21 @@ class ModelService:
             self._thread.start()
 
     def get(self, config: ModelConfig):
-        """The loaded model, waiting for a load in progress; ModelLoadError on failure."""
-        self.request(config, retry=True)
-        thread = self._thread
-        if thread is not None:
+        """The loaded model, waiting for a load in progress; ModelLoadError on failure.
+
+        With no background load under way the caller loads it itself: headless runs and tests
+        never start a thread, so torch is only ever used from one thread there.
+        """
+        with self._lock:
+            thread = self._thread
+            loading = thread is not None and thread.is_alive() and self._config == config
+            needed = not loading and (self._config != config or self._model is None)
+            if needed:
+                self._config, self._model, self._error, self._thread = config, None, "", None
+        if loading:
             thread.join()
+        elif needed:
+            self._load(config)
         with self._lock:
             if self._model is None:
                 raise ModelLoadError(self._error or "the model is not loaded")

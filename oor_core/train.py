@@ -132,9 +132,10 @@ def parse_args(argv=None):
     ap.add_argument("--text-noise", type=float, default=0.0)
     ap.add_argument("--sigma-min", type=float, default=0.005)
     ap.add_argument("--sigma-max", type=float, default=None, help="default: from the data")
-    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--threads", type=int, default=1,
+                    help="torch threads (1: a second busy process makes 2 threads far slower)")
     ap.add_argument("--cache-dir", default=str(DEFAULT_CACHE))
-    ap.add_argument("--eval-every", type=int, default=5000)
+    ap.add_argument("--eval-every", type=int, default=10000)
     ap.add_argument("--save-every", type=int, default=1000)
     ap.add_argument("--probe-queries", type=int, default=24, help="queries per split in probes")
     ap.add_argument("--no-probe", action="store_true", help="validation loss only")
@@ -168,7 +169,7 @@ def main(argv=None) -> int:
                              network=net.config.to_dict(), sde=sde.to_dict())
     else:
         encoder = TextEncoder(cache_dir=cache / "text")
-        steps = args.steps or 30000
+        steps = args.steps or 50000
         net = None
     print(f"embedding texts with {encoder.identity['name']} ...", flush=True)
     # Held-out contexts hold evaluation ground truth: only `train` contexts are ever fitted

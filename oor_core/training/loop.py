@@ -24,7 +24,7 @@ from .data import PairTable, TrainingData
 
 @dataclass
 class TrainConfig:
-    steps: int = 30000
+    steps: int = 50000
     batch_size: int = 256
     lr: float = 1e-3
     min_lr_ratio: float = 0.02  # cosine decay floor: small steps at the end sharpen contacts

@@ -1,0 +1,14 @@
+"""Engine tests run torch on one intra-op thread: on this 2-core machine a second busy process
+makes two threads spin (DESIGN.md section 3: small ops 10-50x slower)."""
+
+import pytest
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_torch_thread():
+    import torch
+
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(previous)
