@@ -20,6 +20,8 @@ import sys
 import time
 from pathlib import Path
 
+from .report_output import emit_json
+
 PROMPTS = [
     ("A cup on a table", "table", "cup"),
     ("A teapot pours tea into a teacup", "teacup", "teapot"),
@@ -131,11 +133,7 @@ def main(argv=None) -> int:
     for threads in (1, 2):
         torch.set_num_threads(threads)
         result[f"threads_{threads}"] = warm_figures(model, args.repeats)
-    text = json.dumps(result, indent=2)
-    print(text)
-    if args.json:
-        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.json).write_text(text + "\n", encoding="utf-8")
+    emit_json(result, args.json)
     return 0
 
 

@@ -11,14 +11,13 @@ Success comes from the dataset's plausibility checker (evaluation harness or syn
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import torch
 
+from ..report_output import emit_json
 from .probe import _checker
 
 
@@ -142,11 +141,7 @@ def main(argv=None) -> int:
         out["samplers"] = sampler_study(model, queries, checker)
     if "ranking" in only:
         out["ranking"] = ranking_study(model, queries, checker)
-    text = json.dumps(out, indent=2)
-    print(text)
-    if args.json:
-        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.json).write_text(text + "\n", encoding="utf-8")
+    emit_json(out, args.json)
     return 0
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..dataset import ContextRecord, PromptRecord
 from ..oor_vector import pack_phi
 
 CONTACT_TOL = 0.03  # base units
@@ -23,24 +24,6 @@ PROMPTS = {
     1: (["A cup next to a table", "A cup beside the table", "The cup stands by the table",
          "A table with a cup next to it"], ["A cup is placed beside a table"]),
 }
-
-
-@dataclass(frozen=True)
-class ContextRecord:
-    id: str
-    family: str
-    base: str
-    target: str
-    split: str = "train"
-
-
-@dataclass(frozen=True)
-class PromptRecord:
-    text: str
-    context_index: int
-    base_name: str
-    target_name: str
-    split: str = "train"
 
 
 @dataclass
@@ -106,13 +89,13 @@ def synthetic_success(phi: np.ndarray, ctx: int, tol: float = CONTACT_TOL) -> np
 def make_synthetic_dataset(n_per_context: int = 2000, seed: int = 0) -> SyntheticDataset:
     rng = np.random.default_rng(seed)
     phis, ctx_idx, prompts = [], [], []
-    contexts = [ContextRecord("table-on-cup", "on", "table", "cup"),
-                ContextRecord("table-next-cup", "next_to", "table", "cup")]
+    contexts = [ContextRecord("table-on-cup", "on", "table", "cup", "train"),
+                ContextRecord("table-next-cup", "next_to", "table", "cup", "train")]
     for c in (0, 1):
         phis.append(sample_context(c, n_per_context, rng))
         ctx_idx.append(np.full(n_per_context, c))
         train, held = PROMPTS[c]
-        prompts += [PromptRecord(p, c, "table", "cup") for p in train]
+        prompts += [PromptRecord(p, c, "table", "cup", "train") for p in train]
         prompts += [PromptRecord(p, c, "table", "cup", "heldout_paraphrase") for p in held]
     return SyntheticDataset(np.concatenate(phis).astype(np.float32),
                             np.concatenate(ctx_idx).astype(np.int64), contexts, prompts, seed=seed)
