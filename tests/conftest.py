@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import pathlib
 import sys
 import tempfile
@@ -22,3 +23,20 @@ if not _ADDON_LINK.exists() or _ADDON_LINK.resolve() != REPO_ROOT:
         _ADDON_LINK.unlink()
     _ADDON_LINK.symlink_to(REPO_ROOT, target_is_directory=True)
 sys.path.insert(0, str(_ADDON_PARENT))
+
+
+# bpy 4.5 can deadlock in its own exit handlers (a "delayed close" thread of .blend file I/O
+# waits on a condition variable its global destructor destroys) after tests that open .blend
+# files. The suite's outcome is known by then: end the process without running those handlers.
+_EXIT_STATUS = [0]
+
+
+def pytest_sessionfinish(session, exitstatus):
+    _EXIT_STATUS[0] = int(exitstatus)
+
+
+def pytest_unconfigure(config):
+    if "bpy" in sys.modules:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(_EXIT_STATUS[0])
