@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import bpy
 import numpy as np
-from mathutils import Matrix, Vector
+from mathutils import Matrix
 
 from .oor_core.box_pose import GeometryError
 from .oor_core.category_names import category_from_object_name
@@ -150,7 +150,3 @@ def _close(a: Matrix, b: Matrix) -> bool:
     da, db = np.array(a), np.array(b)
     return bool(np.max(np.abs(da - db)) <= _EXACT * max(1.0, float(np.max(np.abs(db)))))
 
-
-def world_center(obj) -> Vector:
-    """World position of the object's canonical box centre (for reports and tests)."""
-    return Vector(object_frame(read_object(obj).geometry).pose.center)

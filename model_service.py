@@ -128,10 +128,6 @@ class ModelService:
                 raise ModelLoadError(self._error or "the model is not loaded")
             return self._model
 
-    def ready_model(self, config: ModelConfig):
-        with self._lock:
-            return self._model if self._config == config else None
-
     def reset(self) -> None:
         """Forget the model (after the preferences change, or on unregister)."""
         with self._lock:
