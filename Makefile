@@ -42,6 +42,8 @@ train: $(DATASET)
 	$(PY) -m oor_core.train --data data/oor-v1 --out oor_core/weights --seed 0 --steps 50000 \
 	  --hidden 384 --batch-size 256 --threads 1 --eval-every 25000 --probe-queries 48
 
+# Each split twice: one unranked sample per query (the model's distribution) and the best of 16
+# ranked candidates (what Apply Relation and OORModel.sample return).
 EVAL_PER_CONTEXT ?= 5
 
 eval: $(DATASET)
@@ -50,6 +52,9 @@ eval: $(DATASET)
 	  $(PY) -m oor_core.evaluate --sampler model --split $$split --dataset data/oor-v1 \
 	    --per-context $(EVAL_PER_CONTEXT) --json reports/model/eval_$$split.json \
 	    --plots reports/model/plots || exit 1; \
+	  $(PY) -m oor_core.evaluate --sampler model --split $$split --dataset data/oor-v1 \
+	    --per-context $(EVAL_PER_CONTEXT) --option rank_from=16 \
+	    --json reports/model/eval_$${split}_ranked.json || exit 1; \
 	done
 
 # The two baselines on the same queries as `make eval`.

@@ -132,6 +132,8 @@ def parse_args(argv=None):
     ap.add_argument("--text-noise", type=float, default=0.0)
     ap.add_argument("--sigma-min", type=float, default=0.005)
     ap.add_argument("--sigma-max", type=float, default=None, help="default: from the data")
+    ap.add_argument("--bf16", action="store_true",
+                    help="bfloat16 autocast of the matrix products (fast on AVX512-BF16 CPUs)")
     ap.add_argument("--threads", type=int, default=1,
                     help="torch threads (1: a second busy process makes 2 threads far slower)")
     ap.add_argument("--cache-dir", default=str(DEFAULT_CACHE))
@@ -189,7 +191,7 @@ def main(argv=None) -> int:
                                                       ("depth", args.depth)) if v})
         config = TrainConfig(steps=steps, batch_size=args.batch_size, lr=args.lr or 1e-3,
                              p_known=args.p_known, text_noise=args.text_noise, seed=args.seed,
-                             network=net_cfg.to_dict(), sde=sde.to_dict())
+                             bf16=args.bf16, network=net_cfg.to_dict(), sde=sde.to_dict())
     trainer = Trainer(config, data, normalizer, net=net)
     if finetune:
         trainer.ema.load_state_dict(trainer.net.state_dict())

@@ -107,3 +107,19 @@ def test_phi_space_makes_contact_constant():
     raw = space.to_raw(torch.cat([r6, t, s_t, s_b], -1))
     torch.testing.assert_close(raw[:, 7], torch.ones(50, dtype=torch.float64))
     assert torch.all(space.from_raw(raw)[:, 9:] > 0)
+
+
+
+def test_bf16_autocast_embeds_the_pose_in_fp32_and_returns_an_fp32_score():
+    """Mixed-precision training rounds activations to bfloat16 (1.0 and 1.0 + 1e-3 are one
+    number there); the noisy pose itself must reach the network unrounded."""
+    torch.manual_seed(0)
+    net = ScoreNet(TINY)
+    seen = []
+    net.pose_encoder.register_forward_hook(lambda mod, args, out: seen.append(out.dtype))
+    text, cond = net.encode_text(torch.randn(1, 1152)), torch.zeros(1, 7)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        score = net(torch.ones(1, 15), torch.tensor([0.01]), text, cond)
+        assert net.fuse(torch.ones(1, net.fuse.in_features)).dtype == torch.bfloat16
+    assert seen == [torch.float32]
+    assert score.dtype == torch.float32

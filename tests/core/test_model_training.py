@@ -14,14 +14,17 @@ def encoder():
     return shared_encoder()
 
 
-def test_training_lowers_the_loss(encoder):
-    trainer = quick_trainer(encoder, steps=0, seed=1, schedule_steps=250)
+@pytest.mark.parametrize("bf16", [False, True], ids=["fp32", "bf16-autocast"])
+def test_training_lowers_the_loss(encoder, bf16):
+    trainer = quick_trainer(encoder, steps=0, seed=1, schedule_steps=250, bf16=bf16)
     before = trainer.validation_loss()["train"]
     for _ in range(250):
         trainer.train_step()
     after = trainer.validation_loss()
     assert after["train"] < 0.7 * before
     assert set(after) == {"train", "heldout_paraphrase"}
+    # mixed precision keeps fp32 master weights: what is saved and sampled is fp32
+    assert all(p.dtype == torch.float32 for p in trainer.ema.parameters())
 
 
 def test_training_is_deterministic_and_resumable(encoder, tmp_path):
