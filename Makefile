@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 BLENDER_EXT := $(PY) tools/blender_ext.py
 
-.PHONY: venv test lint pytest demo data train eval baselines bench clean
+.PHONY: venv test lint pytest demo data train eval studies baselines bench clean
 
 venv: $(STAMP)
 
@@ -36,11 +36,12 @@ data: $(DATASET)
 $(DATASET): $(STAMP) $(wildcard oor_core/relations/*.py)
 	$(PY) -m oor_core.relations build --out data
 
-# Reproduces the shipped weights (oor_core/weights/) from the fixed seed: 50,000 steps, about
-# 36 minutes on this 2-core CPU (one torch thread measured fastest here).
+# Reproduces the shipped weights (oor_core/weights/) from the fixed seed: 75,000 steps with bf16
+# matrix products, about 38 minutes on this 2-core CPU (one torch thread measured fastest here;
+# drop --bf16 on a CPU without AVX512-BF16, which trains the same model about 1.5x slower).
 train: $(DATASET)
-	$(PY) -m oor_core.train --data data/oor-v1 --out oor_core/weights --seed 0 --steps 50000 \
-	  --hidden 384 --batch-size 256 --threads 1 --eval-every 25000 --probe-queries 48
+	$(PY) -m oor_core.train --data data/oor-v1 --out oor_core/weights --seed 0 --steps 75000 \
+	  --hidden 384 --batch-size 256 --threads 1 --bf16 --eval-every 25000 --probe-queries 48
 
 # Each split twice: one unranked sample per query (the model's distribution) and the best of 16
 # ranked candidates (what Apply Relation and OORModel.sample return).
@@ -55,6 +56,17 @@ eval: $(DATASET)
 	  $(PY) -m oor_core.evaluate --sampler model --split $$split --dataset data/oor-v1 \
 	    --per-context $(EVAL_PER_CONTEXT) --option rank_from=16 \
 	    --json reports/model/eval_$${split}_ranked.json || exit 1; \
+	done
+
+# Design measurements on the shipped model (docs/MODEL.md): known-scale conditioning, sampler NFE
+# vs quality against RK45, ranking vs a random candidate.
+studies: $(DATASET)
+	mkdir -p reports/model
+	$(PY) -m oor_core.training.studies --queries 96 --threads 1 \
+	  --json reports/model/studies_train.json
+	for split in train heldout_category; do \
+	  $(PY) -m oor_core.training.studies --split $$split --queries 300 --threads 1 \
+	    --only known,ranking --json reports/model/studies_ranking_$$split.json || exit 1; \
 	done
 
 # The two baselines on the same queries as `make eval`.
