@@ -36,12 +36,12 @@ data: $(DATASET)
 $(DATASET): $(STAMP) $(wildcard oor_core/relations/*.py)
 	$(PY) -m oor_core.relations build --out data
 
-# Reproduces the shipped weights (oor_core/weights/) from the fixed seed: 75,000 steps with bf16
-# matrix products, about 38 minutes on this 2-core CPU (one torch thread measured fastest here;
+# Reproduces the shipped weights (oor_core/weights/) from the fixed seed: 85,000 steps with bf16
+# matrix products, about 42 minutes on this 2-core CPU (one torch thread measured fastest here;
 # drop --bf16 on a CPU without AVX512-BF16, which trains the same model about 1.5x slower).
 train: $(DATASET)
-	$(PY) -m oor_core.train --data data/oor-v1 --out oor_core/weights --seed 0 --steps 75000 \
-	  --hidden 384 --batch-size 256 --threads 1 --bf16 --eval-every 25000 --probe-queries 48
+	$(PY) -m oor_core.train --data data/oor-v1 --out oor_core/weights --seed 0 --steps 85000 \
+	  --hidden 384 --batch-size 256 --threads 1 --bf16 --eval-every 42500 --probe-queries 48
 
 # Each split twice: one unranked sample per query (the model's distribution) and the best of 16
 # ranked candidates (what Apply Relation and OORModel.sample return).
