@@ -109,7 +109,6 @@ def test_phi_space_makes_contact_constant():
     assert torch.all(space.from_raw(raw)[:, 9:] > 0)
 
 
-
 def test_bf16_autocast_embeds_the_pose_in_fp32_and_returns_an_fp32_score():
     """Mixed-precision training rounds activations to bfloat16 (1.0 and 1.0 + 1e-3 are one
     number there); the noisy pose itself must reach the network unrounded."""
