@@ -1,7 +1,7 @@
 """Train (or fine-tune) the OOR diffusion model on CPU.
 
     python -m oor_core.train [--data data/oor-v1] [--out oor_core/weights] [--steps N] [--seed S]
-                             [--resume] [--finetune DATASET --out DIR]
+                             [--resume] [--bf16] [--finetune DATASET --out DIR]
 
 Writes <out>/oor_model.safetensors (EMA weights + metadata in the header) and
 <out>/oor_model.json (the same metadata, readable). Text embeddings are computed once and cached
@@ -167,7 +167,7 @@ def main(argv=None) -> int:
         steps = args.steps or 2000
         config = TrainConfig(steps=steps, batch_size=args.batch_size, lr=args.lr or 2e-4,
                              warmup=min(100, steps // 10), p_known=args.p_known,
-                             text_noise=args.text_noise, seed=args.seed,
+                             text_noise=args.text_noise, seed=args.seed, bf16=args.bf16,
                              network=net.config.to_dict(), sde=sde.to_dict())
     else:
         encoder = TextEncoder(cache_dir=cache / "text")

@@ -64,8 +64,10 @@ def test_train_cli_and_finetune(encoder, tmp_path):
     meta = json.loads((tmp_path / "w" / "oor_model.json").read_text())
     assert meta["encoder"] == encoder.identity and meta["dataset"]["rows"] == 4000
     assert meta["metrics"]["history"][-1]["step"] == 10
+    assert meta["training"]["bf16"] is False
     assert train.main(["--finetune", "synthetic", "--init", str(base), "--out",
-                       str(tmp_path / "ft"), "--steps", "5", *common]) == 0
+                       str(tmp_path / "ft"), "--steps", "5", "--bf16", *common]) == 0
     tuned = OORModel.load(tmp_path / "ft" / "oor_model.safetensors", encoder=encoder)
     assert tuned.metadata["finetuned_from"] == str(base)
+    assert tuned.metadata["training"]["bf16"] is True
     assert tuned.metadata["normalization"] == meta["normalization"]
