@@ -27,11 +27,12 @@ def test_training_lowers_the_loss(encoder, bf16):
     assert all(p.dtype == torch.float32 for p in trainer.ema.parameters())
 
 
-def test_training_is_deterministic_and_resumable(encoder, tmp_path):
-    straight = quick_trainer(encoder, steps=12, seed=2, schedule_steps=12)
-    first = quick_trainer(encoder, steps=6, seed=2, schedule_steps=12)
+@pytest.mark.parametrize("bf16", [False, True], ids=["fp32", "bf16-autocast"])
+def test_training_is_deterministic_and_resumable(encoder, tmp_path, bf16):
+    straight = quick_trainer(encoder, steps=12, seed=2, schedule_steps=12, bf16=bf16)
+    first = quick_trainer(encoder, steps=6, seed=2, schedule_steps=12, bf16=bf16)
     first.save_state(tmp_path / "state.safetensors")
-    resumed = quick_trainer(encoder, steps=0, seed=2, schedule_steps=12)
+    resumed = quick_trainer(encoder, steps=0, seed=2, schedule_steps=12, bf16=bf16)
     assert resumed.load_state(tmp_path / "state.safetensors")["step"] == 6
     for _ in range(6):
         resumed.train_step()
