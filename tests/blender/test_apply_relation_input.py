@@ -117,39 +117,33 @@ def test_linked_target_is_refused(pair, tmp_path):
     assert_unchanged(before)
 
 
-def test_missing_model_file_is_named(pair, monkeypatch, tmp_path):
+def assert_model_file_refused(monkeypatch, model_path, match):
+    """The preferences point at `model_path`: Apply Relation fails with `match`, scene intact."""
     from oor_arrange import preferences
     from oor_arrange.model_service import SERVICE
 
-    missing = tmp_path / "no_such_model.safetensors"
     monkeypatch.setattr(preferences, "get_preferences",
-                        lambda context=None: preferences.Settings(model_path=str(missing)))
+                        lambda context=None: preferences.Settings(model_path=str(model_path)))
     monkeypatch.setattr("oor_arrange.operators.apply_relation.get_preferences",
                         preferences.get_preferences)
     before = scene_state()
     try:
-        with pytest.raises(RuntimeError, match=r"model file not found.*no_such_model"):
+        with pytest.raises(RuntimeError, match=match):
             apply()
     finally:
         SERVICE.reset()
     assert_unchanged(before)
+
+
+def test_missing_model_file_is_named(pair, monkeypatch, tmp_path):
+    assert_model_file_refused(monkeypatch, tmp_path / "no_such_model.safetensors",
+                              r"model file not found.*no_such_model")
 
 
 def test_corrupt_model_file_is_refused(pair, monkeypatch, tmp_path):
-    from oor_arrange import preferences
-    from oor_arrange.model_service import SERVICE
-
     corrupt = tmp_path / "corrupt.safetensors"
     corrupt.write_bytes(b"\x00garbage" * 100)
-    monkeypatch.setattr("oor_arrange.operators.apply_relation.get_preferences",
-                        lambda context=None: preferences.Settings(model_path=str(corrupt)))
-    before = scene_state()
-    try:
-        with pytest.raises(RuntimeError, match="corrupt"):
-            apply()
-    finally:
-        SERVICE.reset()
-    assert_unchanged(before)
+    assert_model_file_refused(monkeypatch, corrupt, "corrupt")
 
 
 def test_nan_from_the_model_changes_nothing(pair, monkeypatch):
@@ -177,8 +171,6 @@ def test_nan_from_the_model_changes_nothing(pair, monkeypatch):
 
 
 def test_model_trained_with_another_encoder_is_refused(pair, monkeypatch, tmp_path):
-    from oor_arrange import preferences
-    from oor_arrange.model_service import SERVICE
     from oor_arrange.oor_core.checkpoint import load_checkpoint, save_checkpoint
     from oor_arrange.oor_core.inference import DEFAULT_WEIGHTS
 
@@ -186,12 +178,4 @@ def test_model_trained_with_another_encoder_is_refused(pair, monkeypatch, tmp_pa
     metadata["encoder"] = dict(metadata["encoder"], name="some-other-encoder", dim=512)
     other = tmp_path / "other_encoder.safetensors"
     save_checkpoint(other, tensors, metadata)
-    monkeypatch.setattr("oor_arrange.operators.apply_relation.get_preferences",
-                        lambda context=None: preferences.Settings(model_path=str(other)))
-    before = scene_state()
-    try:
-        with pytest.raises(RuntimeError, match="encoder"):
-            apply()
-    finally:
-        SERVICE.reset()
-    assert_unchanged(before)
+    assert_model_file_refused(monkeypatch, other, "encoder")
