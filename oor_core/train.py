@@ -131,6 +131,8 @@ def parse_args(argv=None):
     ap.add_argument("--p-known", type=float, default=0.8)
     ap.add_argument("--text-noise", type=float, default=0.0)
     ap.add_argument("--sigma-min", type=float, default=0.005)
+    ap.add_argument("--sigma-focus", type=float, default=0.0,
+                    help="fraction of each batch at log-normal noise levels around 0.3")
     ap.add_argument("--sigma-max", type=float, default=None, help="default: from the data")
     ap.add_argument("--bf16", action="store_true",
                     help="bfloat16 autocast of the matrix products (fast on AVX512-BF16 CPUs)")
@@ -168,6 +170,7 @@ def main(argv=None) -> int:
         config = TrainConfig(steps=steps, batch_size=args.batch_size, lr=args.lr or 2e-4,
                              warmup=min(100, steps // 10), p_known=args.p_known,
                              text_noise=args.text_noise, seed=args.seed, bf16=args.bf16,
+                             sigma_focus=args.sigma_focus,
                              network=net.config.to_dict(), sde=sde.to_dict())
     else:
         encoder = TextEncoder(cache_dir=cache / "text")
@@ -191,7 +194,8 @@ def main(argv=None) -> int:
                                                       ("depth", args.depth)) if v})
         config = TrainConfig(steps=steps, batch_size=args.batch_size, lr=args.lr or 1e-3,
                              p_known=args.p_known, text_noise=args.text_noise, seed=args.seed,
-                             bf16=args.bf16, network=net_cfg.to_dict(), sde=sde.to_dict())
+                             sigma_focus=args.sigma_focus, bf16=args.bf16,
+                             network=net_cfg.to_dict(), sde=sde.to_dict())
     trainer = Trainer(config, data, normalizer, net=net)
     if finetune:
         trainer.ema.load_state_dict(trainer.net.state_dict())

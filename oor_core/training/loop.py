@@ -33,6 +33,11 @@ class TrainConfig:
     ema_decay: float = 0.999
     p_known: float = 0.8  # fraction of pairs trained with the known (clean) scale condition
     text_noise: float = 0.0  # std of Gaussian noise on text embeddings (paraphrase robustness)
+    # Fraction of each batch whose noise level is drawn log-normally around the levels where
+    # the sampler decides contacts and modes (EDM's P_mean/P_std idea), the rest log-uniform.
+    sigma_focus: float = 0.0
+    sigma_focus_median: float = 0.3
+    sigma_focus_log_std: float = 1.2
     bf16: bool = False  # bfloat16 autocast of the matmuls (AVX512-BF16 CPUs: ~1.5x the steps)
     seed: int = 0
     network: dict = field(default_factory=dict)
@@ -73,7 +78,10 @@ class Trainer:
         self.ema.eval()
         for p in self.ema.parameters():
             p.requires_grad_(False)
-        self.opt = torch.optim.AdamW(self.net.parameters(), lr=config.lr, weight_decay=0.0)
+        # The fused kernel updates all parameters in one pass: the per-tensor foreach AdamW
+        # took ~1/4 of a CPU step for this small network (profiled: 10.5 of 30 ms).
+        self.opt = torch.optim.AdamW(self.net.parameters(), lr=config.lr, weight_decay=0.0,
+                                     fused=True)
         self.step = 0
         self._train_x = normalizer.normalize(torch.from_numpy(data.train.phi))
 
@@ -87,12 +95,14 @@ class Trainer:
         return c.lr * (floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * progress)))
 
     def batch(self, pairs: PairTable, x_norm: torch.Tensor, rng, gen, size: int,
-              p_known: float):
+              p_known: float, sigma_focus: float = 0.0):
         rows, text_ids = pairs.draw(rng, size)
         x0 = x_norm[torch.from_numpy(rows)]
         cond = self.data.condition(text_ids)
         t = self.sde.sample_time(size, gen)
         sigma = self.sde.sigma(t)
+        if sigma_focus > 0:
+            sigma = self._focus_sigma(sigma, sigma_focus, gen)
         z = torch.randn(x0.shape, generator=gen)
         known = torch.rand(size, generator=gen) < p_known
         xt = x0 + sigma[:, None] * z
@@ -100,6 +110,15 @@ class Trainer:
         weight = torch.ones_like(x0)
         weight[known, SCALES] = 0.0
         return x0, xt, sigma, cond, make_scale_cond(x0[:, SCALES], known), weight
+
+    def _focus_sigma(self, sigma, fraction: float, gen):
+        c = self.config
+        n = round(fraction * len(sigma))
+        focused = c.sigma_focus_median * torch.exp(
+            c.sigma_focus_log_std * torch.randn(n, generator=gen))
+        sigma = sigma.clone()
+        sigma[:n] = focused.clamp(self.sde.sigma_min, self.sde.sigma_max)
+        return sigma
 
     def loss(self, net, x0, xt, sigma, cond, scale_cond, weight):
         score = net(xt, sigma, net.encode_text(cond), scale_cond)
@@ -109,7 +128,7 @@ class Trainer:
         c = self.config
         rng, gen = _step_generators(c.seed, self.step)
         x0, xt, sigma, cond, scale_cond, weight = self.batch(
-            self.data.train, self._train_x, rng, gen, c.batch_size, c.p_known)
+            self.data.train, self._train_x, rng, gen, c.batch_size, c.p_known, c.sigma_focus)
         if c.text_noise > 0:
             cond = cond + c.text_noise * torch.randn(cond.shape, generator=gen)
         for group in self.opt.param_groups:

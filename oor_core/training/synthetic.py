@@ -107,8 +107,9 @@ TINY_NETWORK = {"hidden": 64, "depth": 1, "pose_embed": 32, "time_embed": 32, "t
 
 def quick_trainer(encoder, steps: int = 0, seed: int = 0, network: dict | None = None,
                   n_per_context: int = 500, batch_size: int = 64, lr: float = 2e-3,
-                  schedule_steps: int | None = None, bf16: bool = False):
-    """A Trainer on the synthetic dataset (tests, smoke checks), trained for `steps` steps."""
+                  schedule_steps: int | None = None, bf16: bool = False, **options):
+    """A Trainer on the synthetic dataset (tests, smoke checks), trained for `steps` steps.
+    `options` are further TrainConfig fields (e.g. sigma_focus)."""
     from ..score_network import PhiSpace
     from ..sde import VESDE
     from .data import TrainingData
@@ -120,7 +121,8 @@ def quick_trainer(encoder, steps: int = 0, seed: int = 0, network: dict | None =
     net = dict(TINY_NETWORK if network is None else network, text_dim=encoder.dim,
                sigma_min=sde.sigma_min, sigma_max=sde.sigma_max)
     config = TrainConfig(steps=schedule_steps or max(steps, 1), batch_size=batch_size, lr=lr,
-                         warmup=10, seed=seed, bf16=bf16, network=net, sde=sde.to_dict())
+                         warmup=10, seed=seed, bf16=bf16, network=net, sde=sde.to_dict(),
+                         **options)
     trainer = Trainer(config, data, normalizer)
     for _ in range(steps):
         trainer.train_step()

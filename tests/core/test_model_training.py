@@ -42,6 +42,42 @@ def test_training_is_deterministic_and_resumable(encoder, tmp_path, bf16):
         torch.testing.assert_close(a, b, rtol=0, atol=1e-6)
 
 
+def test_sigma_focus_concentrates_noise_levels_where_the_sampler_decides(encoder):
+    """--sigma-focus: that fraction of each batch is log-normal around the focus median, the
+    rest stays log-uniform over the whole range; validation keeps the plain distribution."""
+    import math
+
+    from oor_core.training.loop import _step_generators
+
+    trainer = quick_trainer(encoder, steps=0, schedule_steps=250, sigma_focus=0.5)
+    c, sde = trainer.config, trainer.sde
+
+    def band_fraction(sigma):
+        lo = c.sigma_focus_median * math.exp(-c.sigma_focus_log_std)
+        hi = c.sigma_focus_median * math.exp(c.sigma_focus_log_std)
+        return float(((sigma > lo) & (sigma < hi)).float().mean())
+
+    rng, gen = _step_generators(0, 0)
+    sigma = trainer.batch(trainer.data.train, trainer._train_x, rng, gen, 4000, 0.8,
+                          c.sigma_focus)[2]
+    focused, plain = sigma[:2000], sigma[2000:]
+    assert ((sigma >= sde.sigma_min) & (sigma <= sde.sigma_max)).all()
+    assert float(focused.log().median().exp()) == pytest.approx(c.sigma_focus_median, rel=0.1)
+    assert band_fraction(focused) == pytest.approx(0.68, abs=0.04)  # one log-std either side
+    assert band_fraction(plain) == pytest.approx(2 * c.sigma_focus_log_std / sde.log_ratio,
+                                                 abs=0.04)
+    # the validation loss is comparable between runs with and without focus
+    plain_trainer = quick_trainer(encoder, steps=0, schedule_steps=250)
+    plain_trainer.net.load_state_dict(trainer.net.state_dict())
+    plain_trainer.ema.load_state_dict(trainer.ema.state_dict())
+    assert plain_trainer.validation_loss() == trainer.validation_loss()
+    # and training with it still learns
+    before = trainer.validation_loss()["train"]
+    for _ in range(250):
+        trainer.train_step()
+    assert trainer.validation_loss()["train"] < 0.8 * before
+
+
 def test_learning_rate_schedule(encoder):
     trainer = quick_trainer(encoder, steps=0, schedule_steps=100)
     c = trainer.config
