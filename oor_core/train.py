@@ -129,10 +129,13 @@ def parse_args(argv=None):
     ap.add_argument("--hidden", type=int, default=None)
     ap.add_argument("--depth", type=int, default=None)
     ap.add_argument("--p-known", type=float, default=0.8)
-    ap.add_argument("--text-noise", type=float, default=0.0)
+    ap.add_argument("--text-noise", type=float, default=None,
+                    help="std of Gaussian noise on the text embeddings (default 0; a fine-tune "
+                         "keeps its model's)")
     ap.add_argument("--sigma-min", type=float, default=0.005)
-    ap.add_argument("--sigma-focus", type=float, default=0.0,
-                    help="fraction of each batch at log-normal noise levels around 0.3")
+    ap.add_argument("--sigma-focus", type=float, default=None,
+                    help="fraction of each batch at log-normal noise levels around 0.3 "
+                         "(default 0; a fine-tune keeps its model's)")
     ap.add_argument("--sigma-max", type=float, default=None, help="default: from the data")
     ap.add_argument("--bf16", action="store_true",
                     help="bfloat16 autocast of the matrix products (fast on AVX512-BF16 CPUs)")
@@ -169,9 +172,8 @@ def main(argv=None) -> int:
         steps = args.steps or 2000
         config = TrainConfig(steps=steps, batch_size=args.batch_size, lr=args.lr or 2e-4,
                              warmup=min(100, steps // 10), p_known=args.p_known,
-                             text_noise=args.text_noise, seed=args.seed, bf16=args.bf16,
-                             sigma_focus=args.sigma_focus,
-                             network=net.config.to_dict(), sde=sde.to_dict())
+                             seed=args.seed, bf16=args.bf16, network=net.config.to_dict(),
+                             sde=sde.to_dict(), **_noise_options(args, meta.get("training", {})))
     else:
         encoder = TextEncoder(cache_dir=cache / "text")
         steps = args.steps or 50000
@@ -193,9 +195,9 @@ def main(argv=None) -> int:
                                  **{k: v for k, v in (("hidden", args.hidden),
                                                       ("depth", args.depth)) if v})
         config = TrainConfig(steps=steps, batch_size=args.batch_size, lr=args.lr or 1e-3,
-                             p_known=args.p_known, text_noise=args.text_noise, seed=args.seed,
-                             sigma_focus=args.sigma_focus, bf16=args.bf16,
-                             network=net_cfg.to_dict(), sde=sde.to_dict())
+                             p_known=args.p_known, seed=args.seed, bf16=args.bf16,
+                             network=net_cfg.to_dict(), sde=sde.to_dict(),
+                             **_noise_options(args, {}))
     trainer = Trainer(config, data, normalizer, net=net)
     if finetune:
         trainer.ema.load_state_dict(trainer.net.state_dict())
@@ -242,6 +244,13 @@ def main(argv=None) -> int:
     size_mb = path.stat().st_size / 2**20
     print(f"wrote {path} ({size_mb:.2f} MiB) in {time.perf_counter() - t_start:.0f} s", flush=True)
     return 0
+
+
+def _noise_options(args, inherited: dict) -> dict:
+    """Text noise and noise-level focus: as given, else as the model being fine-tuned was
+    trained (its metadata), else off."""
+    return {key: getattr(args, key) if getattr(args, key) is not None
+            else float(inherited.get(key, 0.0)) for key in ("text_noise", "sigma_focus")}
 
 
 def _copy(net: ScoreNet) -> ScoreNet:

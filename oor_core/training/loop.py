@@ -32,7 +32,7 @@ class TrainConfig:
     grad_clip: float = 1.0
     ema_decay: float = 0.999
     p_known: float = 0.8  # fraction of pairs trained with the known (clean) scale condition
-    text_noise: float = 0.0  # std of Gaussian noise on text embeddings (paraphrase robustness)
+    text_noise: float = 0.0  # std of Gaussian noise on text embeddings (unseen names, phrasings)
     # Fraction of each batch whose noise level is drawn log-normally around the levels where
     # the sampler decides contacts and modes (EDM's P_mean/P_std idea), the rest log-uniform.
     sigma_focus: float = 0.0
