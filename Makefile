@@ -36,12 +36,14 @@ data: $(DATASET)
 $(DATASET): $(STAMP) $(wildcard oor_core/relations/*.py)
 	$(PY) -m oor_core.relations build --out data
 
-# Reproduces the shipped weights (oor_core/weights/) from the fixed seed: 85,000 steps with bf16
-# matrix products, about 42 minutes on this 2-core CPU (one torch thread measured fastest here;
-# drop --bf16 on a CPU without AVX512-BF16, which trains the same model about 1.5x slower).
+# Reproduces the shipped weights (oor_core/weights/) from the fixed seed: 52,000 steps of 512 with
+# bf16 matrix products, about 41 minutes on this 2-core CPU (one torch thread measured fastest
+# here; drop --bf16 on a CPU without AVX512-BF16, which trains the same model about 1.5x slower).
+# Noise levels focused around the sampler's (--sigma-focus) and text-embedding noise: docs/MODEL.md.
 train: $(DATASET)
-	$(PY) -m oor_core.train --data data/oor-v1 --out oor_core/weights --seed 0 --steps 85000 \
-	  --hidden 384 --batch-size 256 --threads 1 --bf16 --eval-every 42500 --probe-queries 48
+	$(PY) -m oor_core.train --data data/oor-v1 --out oor_core/weights --seed 0 --steps 52000 \
+	  --hidden 384 --batch-size 512 --lr 0.0014 --sigma-focus 0.8 --text-noise 0.01 \
+	  --threads 1 --bf16 --eval-every 26000 --probe-queries 48
 
 # Each split twice: one unranked sample per query (the model's distribution) and the best of 16
 # ranked candidates (what Apply Relation and OORModel.sample return).

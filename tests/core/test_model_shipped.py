@@ -66,12 +66,15 @@ def test_make_train_is_the_recipe_of_the_shipped_weights(model):
     makefile = (Path(__file__).resolve().parents[2] / "Makefile").read_text()
     recipe = re.search(r"^train:.*?\n((?:\t.*\n)+)", makefile, re.M).group(1).replace("\\\n", " ")
 
-    def flag(name):
-        return int(re.search(rf"--{name} (\d+)", recipe).group(1))
+    def flag(name, kind=int):
+        return kind(re.search(rf"--{name} ([\d.]+)", recipe).group(1))
 
     training = model.metadata["training"]
     assert training["steps"] == flag("steps")
     assert training["batch_size"] == flag("batch-size")
+    assert training["lr"] == flag("lr", float)
+    assert training["sigma_focus"] == flag("sigma-focus", float)
+    assert training["text_noise"] == flag("text-noise", float)
     assert training["seed"] == flag("seed")
     assert model.metadata["network"]["hidden"] == flag("hidden")
     assert training.get("bf16", False) == ("--bf16" in recipe)
