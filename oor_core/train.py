@@ -17,6 +17,7 @@ import os
 import subprocess
 import sys
 import time
+from dataclasses import fields
 from pathlib import Path
 
 import torch
@@ -136,6 +137,10 @@ def parse_args(argv=None):
     ap.add_argument("--sigma-focus", type=float, default=None,
                     help="fraction of each batch at log-normal noise levels around 0.3 "
                          "(default 0; a fine-tune keeps its model's)")
+    ap.add_argument("--sigma-focus-median", type=float, default=None,
+                    help="median noise level of the focused part (default 0.3)")
+    ap.add_argument("--sigma-focus-log-std", type=float, default=None,
+                    help="log-std of the focused noise levels (default 1.2)")
     ap.add_argument("--sigma-max", type=float, default=None, help="default: from the data")
     ap.add_argument("--bf16", action="store_true",
                     help="bfloat16 autocast of the matrix products (fast on AVX512-BF16 CPUs)")
@@ -248,9 +253,11 @@ def main(argv=None) -> int:
 
 def _noise_options(args, inherited: dict) -> dict:
     """Text noise and noise-level focus: as given, else as the model being fine-tuned was
-    trained (its metadata), else off."""
+    trained (its metadata), else the TrainConfig defaults (off; median 0.3, log-std 1.2)."""
+    defaults = {f.name: f.default for f in fields(TrainConfig)}
+    keys = ("text_noise", "sigma_focus", "sigma_focus_median", "sigma_focus_log_std")
     return {key: getattr(args, key) if getattr(args, key) is not None
-            else float(inherited.get(key, 0.0)) for key in ("text_noise", "sigma_focus")}
+            else float(inherited.get(key, defaults[key])) for key in keys}
 
 
 def _copy(net: ScoreNet) -> ScoreNet:

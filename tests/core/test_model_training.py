@@ -96,7 +96,8 @@ def test_train_cli_and_finetune(encoder, tmp_path):
     common = ["--cache-dir", str(tmp_path / "cache"), "--threads", "1", "--batch-size", "32",
               "--hidden", "32", "--depth", "1", "--no-probe", "--eval-every", "10"]
     assert train.main(["--data", "synthetic", "--out", str(tmp_path / "w"), "--steps", "10",
-                       "--sigma-focus", "0.8", "--text-noise", "0.01", *common]) == 0
+                       "--sigma-focus", "0.8", "--sigma-focus-median", "0.2", "--text-noise",
+                       "0.01", *common]) == 0
     base = tmp_path / "w" / "oor_model.safetensors"
     meta = json.loads((tmp_path / "w" / "oor_model.json").read_text())
     assert meta["encoder"] == encoder.identity and meta["dataset"]["rows"] == 4000
@@ -110,4 +111,7 @@ def test_train_cli_and_finetune(encoder, tmp_path):
     # the fine-tune keeps the noise recipe its model was trained with
     assert meta["training"]["sigma_focus"] == tuned.metadata["training"]["sigma_focus"] == 0.8
     assert meta["training"]["text_noise"] == tuned.metadata["training"]["text_noise"] == 0.01
+    assert meta["training"]["sigma_focus_median"] == 0.2
+    assert tuned.metadata["training"]["sigma_focus_median"] == 0.2
+    assert meta["training"]["sigma_focus_log_std"] == 1.2  # the default
     assert tuned.metadata["normalization"] == meta["normalization"]
