@@ -135,8 +135,8 @@ def parse_args(argv=None):
                          "keeps its model's)")
     ap.add_argument("--sigma-min", type=float, default=0.005)
     ap.add_argument("--sigma-focus", type=float, default=None,
-                    help="fraction of each batch at log-normal noise levels around 0.3 "
-                         "(default 0; a fine-tune keeps its model's)")
+                    help="fraction of each batch at log-normal noise levels around "
+                         "--sigma-focus-median (default 0; a fine-tune keeps its model's)")
     ap.add_argument("--sigma-focus-median", type=float, default=None,
                     help="median noise level of the focused part (default 0.3)")
     ap.add_argument("--sigma-focus-log-std", type=float, default=None,
