@@ -133,6 +133,10 @@ def parse_args(argv=None):
     ap.add_argument("--text-noise", type=float, default=None,
                     help="std of Gaussian noise on the text embeddings (default 0; a fine-tune "
                          "keeps its model's)")
+    ap.add_argument("--extra-contexts", type=float, default=0.0, metavar="RATIO",
+                    help="add up to RATIO x (train contexts per family) new category pairs from "
+                         "the relation library's rules (held-out pairs and kinds stay out; "
+                         "library datasets only)")
     ap.add_argument("--sigma-min", type=float, default=0.005)
     ap.add_argument("--sigma-focus", type=float, default=None,
                     help="fraction of each batch at log-normal noise levels around "
@@ -183,10 +187,11 @@ def main(argv=None) -> int:
         encoder = TextEncoder(cache_dir=cache / "text")
         steps = args.steps or 50000
         net = None
+    fitted, added = _with_extra_contexts(dataset, args, finetune)
     print(f"embedding texts with {encoder.identity['name']} ...", flush=True)
     # Held-out contexts hold evaluation ground truth: only `train` contexts are ever fitted
     # (captured samples are `train` contexts, see docs/DATASET.md).
-    data = TrainingData.from_dataset(dataset, encoder)
+    data = TrainingData.from_dataset(fitted, encoder)
     print(f"  {data.embeddings.shape[0]} distinct texts, {len(data.train)} training rows, "
           f"{time.perf_counter() - t_start:.1f} s", flush=True)
 
@@ -208,8 +213,12 @@ def main(argv=None) -> int:
         trainer.ema.load_state_dict(trainer.net.state_dict())
 
     dataset_info = dataset_record(dataset, data_path)
+    if added:
+        dataset_info["extra_contexts"] = {"ratio": args.extra_contexts, "added": added,
+                                          "rows": len(fitted.phi) - len(dataset.phi)}
     run_key = hashlib.sha256(json.dumps([str(out_dir.resolve()), args.name, config.to_dict(),
-                                         dataset_info["content_hash"]]).encode()).hexdigest()
+                                         dataset_info["content_hash"],
+                                         args.extra_contexts]).encode()).hexdigest()
     state_path = cache / "train_state" / f"{args.name}-{run_key[:12]}.safetensors"
     if args.resume and state_path.exists():
         trainer.load_state(state_path)
@@ -249,6 +258,21 @@ def main(argv=None) -> int:
     size_mb = path.stat().st_size / 2**20
     print(f"wrote {path} ({size_mb:.2f} MiB) in {time.perf_counter() - t_start:.0f} s", flush=True)
     return 0
+
+
+def _with_extra_contexts(dataset, args, finetune: bool):
+    """The dataset to fit: with --extra-contexts, plus new library pairs (see extra_contexts)."""
+    if args.extra_contexts <= 0:
+        return dataset, 0
+    if finetune or args.data == "synthetic":
+        sys.exit("--extra-contexts adds relation-library pairs: it needs a library dataset "
+                 "(not --finetune or synthetic data)")
+    from .training.extra_contexts import with_extra_contexts
+
+    fitted, added = with_extra_contexts(dataset, args.extra_contexts, args.seed)
+    print(f"  {added} extra library contexts ({len(fitted.phi) - len(dataset.phi)} rows)",
+          flush=True)
+    return fitted, added
 
 
 def _noise_options(args, inherited: dict) -> dict:

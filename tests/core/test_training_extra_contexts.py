@@ -1,0 +1,72 @@
+"""Extra library pairs for training: exact geometry, and nothing the evaluation holds out."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from oor_core.relations import CATEGORIES, build_library
+from oor_core.relations.build import DEFAULT_SEED
+from oor_core.relations.contexts import context_from_id
+from oor_core.training.extra_contexts import extra_contexts, with_extra_contexts
+
+
+@pytest.fixture(scope="module")
+def library():
+    return build_library(DEFAULT_SEED, samples_per_context=8)
+
+
+@pytest.fixture(scope="module")
+def augmented(library):
+    return with_extra_contexts(library, 0.3, seed=0, samples_per_context=16)
+
+
+def test_extra_contexts_are_new_train_pairs_with_their_own_prompts(library, augmented):
+    merged, added = augmented
+    assert added > 100
+    new = merged.contexts[len(library.contexts):]
+    assert len(new) == added and all(c.split == "train" for c in new)
+    assert not {c.id for c in new} & {c.id for c in library.contexts}
+    texts = [p.text for p in merged.prompts]
+    assert len(texts) == len(set(texts))
+    for ci in range(len(library.contexts), len(merged.contexts)):
+        prompts = merged.prompts_for(ci)
+        assert prompts and all(p.split == "train" for p in prompts)
+        assert len(merged.samples_of(ci)) == 16
+    # the original rows are untouched and first
+    np.testing.assert_array_equal(merged.phi[: len(library.phi)], library.phi)
+
+
+def test_extra_samples_pass_their_own_relation(library, augmented):
+    merged, _ = augmented
+    for ci in range(len(library.contexts), len(merged.contexts), 7):
+        ctx = context_from_id(merged.contexts[ci].id)
+        assert ctx.accept(merged.samples_of(ci)).all(), ctx.id
+
+
+def test_held_out_pairs_kinds_and_names_stay_out(library, augmented):
+    merged, _ = augmented
+    new = merged.contexts[len(library.contexts):]
+    kinds = lambda c: (c.family, CATEGORIES[c.base].kind, CATEGORIES[c.target].kind)  # noqa: E731
+    combo = {kinds(c) for c in library.contexts if c.split == "heldout_combo"}
+    held = {}
+    for c in library.contexts:
+        if c.split == "heldout_category":
+            held.setdefault(c.family, set()).update({c.base, c.target})
+    assert combo and held
+    for c in new:
+        assert kinds(c) not in combo, c.id
+        assert not {c.base, c.target} & held.get(c.family, set()), c.id
+
+
+def test_extra_contexts_are_deterministic_and_follow_the_ratio(library):
+    a = extra_contexts(library, 0.2, seed=3)
+    assert a == extra_contexts(library, 0.2, seed=3)
+    assert [c.id for c in a] != [c.id for c in extra_contexts(library, 0.2, seed=4)]
+    train = {}
+    for c in library.contexts:
+        if c.split == "train":
+            train[c.family] = train.get(c.family, 0) + 1
+    for family in {c.family for c in a}:
+        assert sum(c.family == family for c in a) <= round(0.2 * train[family])
+    assert with_extra_contexts(library, 0.0) == (library, 0)
