@@ -95,7 +95,7 @@ def sample_pair(fam: Family, base: Category, target: Category, n: int, rng, max_
     return np.concatenate(out_phi)[:n], np.concatenate(out_len)[:n]
 
 
-def _feasible(fam: Family, base: Category, target: Category) -> bool:
+def is_feasible(fam: Family, base: Category, target: Category) -> bool:
     """At least 10% of draws realise the relation and the predicate accepts them all."""
     rng = np.random.default_rng(stable_seed(0, f"probe|{fam.name}|{base.name}|{target.name}"))
     try:
@@ -129,7 +129,7 @@ def _pick(rule, used: dict[str, int]) -> list[Context]:
         k = int(np.argmin(score))
         alive[k] = False
         b, t = cand[k]
-        if _feasible(FAMILIES[rule.family], b, t):
+        if is_feasible(FAMILIES[rule.family], b, t):
             chosen.append(Context(rule.family, b.name, t.name))
             count[b_idx[k]] += 1
             count[t_idx[k]] += 1 if t_idx[k] != b_idx[k] else 0
@@ -145,7 +145,7 @@ def library_contexts() -> tuple[Context, ...]:
     out: list[Context] = []
     seen: set[str] = set()
     for family, base, target in FEATURED:
-        if not _feasible(FAMILIES[family], CATEGORIES[base], CATEGORIES[target]):
+        if not is_feasible(FAMILIES[family], CATEGORIES[base], CATEGORIES[target]):
             raise InfeasibleContext(f"featured context {family}|{base}|{target} is infeasible")
         ctx = Context(family, base, target)
         seen.add(ctx.id)

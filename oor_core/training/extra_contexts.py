@@ -23,7 +23,7 @@ from ..dataset import ContextRecord, OORDataset, PromptRecord
 from ..relations.build import SAMPLES_PER_CONTEXT
 from ..relations.category_table import CATEGORIES
 from ..relations.context_rules import RULES
-from ..relations.contexts import Context, _feasible
+from ..relations.contexts import Context, is_feasible
 from ..relations.prompts import context_prompts
 
 
@@ -61,7 +61,7 @@ def extra_contexts(dataset: OORDataset, ratio: float, seed: int = 0) -> list[Con
         for ctx in pool:
             if got >= want:
                 break
-            if _feasible(ctx.fam, ctx.base_cat, ctx.target_cat):
+            if is_feasible(ctx.fam, ctx.base_cat, ctx.target_cat):
                 chosen.append(ctx)
                 got += 1
     return chosen
