@@ -92,6 +92,9 @@ def evaluate(sampler, split: str, per_context: int = 10, dataset: OORDataset | N
             "context": ctx.id, "family": ctx.family, "n": len(qs),
             "success": float(ok.mean()),
             "coverage": mode_coverage(ctx.mode(gt), ctx.mode(p[ok]) if ok.any() else []),
+            # the same number of ground-truth draws (the queries' own samples) as a ceiling
+            "coverage_ceiling": mode_coverage(ctx.mode(gt), ctx.mode(
+                ds.phi[[queries[q][2] for q in qs]].astype(np.float64))),
             "fd": frechet_distance(p, gt),
             "mmd": mmd_rotation_aware(p, gt[: max(len(qs), 32)]),
         })
@@ -140,6 +143,7 @@ def _aggregate(rows: list[dict]) -> dict:
     return {
         "success_rate": float(np.average([r["success"] for r in rows], weights=weights)),
         "coverage": mean(rows, "coverage"),
+        "coverage_ceiling": mean(rows, "coverage_ceiling"),
         "fd": mean(rows, "fd"),
         "fd_median": float(np.median([r["fd"] for r in rows])),
         "mmd": mean(rows, "mmd"),

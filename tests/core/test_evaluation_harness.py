@@ -61,6 +61,9 @@ def test_ground_truth_sampler_scores_perfectly(ds):
     res = evaluate(_GroundTruthSampler(ds), "heldout_category", per_context=8, dataset=ds)
     assert res["success_rate"] > 0.99
     assert res["scale_override"]["queries_changed"] == 0
+    # the ceiling is the coverage of the queries' own ground truth: exactly what it returns
+    assert res["coverage"] == pytest.approx(res["coverage_ceiling"])
+    assert 0.8 < res["coverage_ceiling"] < 1.0  # 8 draws miss some 5 % modes
 
 
 def test_heuristic_fails_most_non_on_contexts(ds):
