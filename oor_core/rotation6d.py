@@ -30,6 +30,9 @@ def r6_to_matrix(r6: np.ndarray) -> np.ndarray:
         raise ValueError("6-D rotation has a zero or non-finite first column")
     b1 = a1 / n1
     a2_orth = a2 - np.sum(b1 * a2, axis=-1, keepdims=True) * b1
+    # a second pass ("twice is enough"): nearly parallel columns cancel to a remainder that one
+    # projection leaves 1e-9 off orthogonal
+    a2_orth = a2_orth - np.sum(b1 * a2_orth, axis=-1, keepdims=True) * b1
     n2 = np.linalg.norm(a2_orth, axis=-1, keepdims=True)
     if np.any(n2 < _EPS * np.maximum(1.0, np.linalg.norm(a2, axis=-1, keepdims=True))):
         raise ValueError("6-D rotation has parallel or zero columns")

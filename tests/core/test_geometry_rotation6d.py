@@ -57,3 +57,9 @@ def test_phi_pack_unpack_and_eq2(rotation, values):
 def test_unpack_rejects_wrong_length():
     with pytest.raises(ValueError, match="15 components"):
         unpack_phi(np.zeros(14))
+
+
+def test_nearly_parallel_columns_still_give_an_orthonormal_rotation():
+    # found by hypothesis: one Gram-Schmidt pass left these columns 1.8e-9 off orthogonal
+    rotation = r6_to_matrix(np.array([3.0, 3.0, 1.192092896e-07, 3.0, 3.0, 0.0]))
+    np.testing.assert_allclose(rotation.T @ rotation, np.eye(3), atol=1e-12)
