@@ -216,9 +216,10 @@ def main(argv=None) -> int:
     if added:
         dataset_info["extra_contexts"] = {"ratio": args.extra_contexts, "added": added,
                                           "rows": len(fitted.phi) - len(dataset.phi)}
-    run_key = hashlib.sha256(json.dumps([str(out_dir.resolve()), args.name, config.to_dict(),
-                                         dataset_info["content_hash"],
-                                         args.extra_contexts]).encode()).hexdigest()
+    key = [str(out_dir.resolve()), args.name, config.to_dict(), dataset_info["content_hash"]]
+    if added:  # runs without extra pairs keep the key (and resumable state) they had
+        key.append(args.extra_contexts)
+    run_key = hashlib.sha256(json.dumps(key).encode()).hexdigest()
     state_path = cache / "train_state" / f"{args.name}-{run_key[:12]}.safetensors"
     if args.resume and state_path.exists():
         trainer.load_state(state_path)
