@@ -137,6 +137,12 @@ def parse_args(argv=None):
                     help="add up to RATIO x (train contexts per family) new category pairs from "
                          "the relation library's rules (held-out pairs and kinds stay out; "
                          "library datasets only)")
+    ap.add_argument("--size-jitter", type=float, default=0.0, metavar="LOG_STD",
+                    help="add resized samples of every train context: object sizes times "
+                         "exp(N(0, LOG_STD)) per axis, poses from the relation library "
+                         "(library datasets only)")
+    ap.add_argument("--size-jitter-samples", type=int, default=100,
+                    help="resized samples per train context (default 100)")
     ap.add_argument("--sigma-min", type=float, default=0.005)
     ap.add_argument("--sigma-focus", type=float, default=None,
                     help="fraction of each batch at log-normal noise levels around "
@@ -187,7 +193,7 @@ def main(argv=None) -> int:
         encoder = TextEncoder(cache_dir=cache / "text")
         steps = args.steps or 50000
         net = None
-    fitted, added = _with_extra_contexts(dataset, args, finetune)
+    fitted, augmentation = _augmented(dataset, args, finetune)
     print(f"embedding texts with {encoder.identity['name']} ...", flush=True)
     # Held-out contexts hold evaluation ground truth: only `train` contexts are ever fitted
     # (captured samples are `train` contexts, see docs/DATASET.md).
@@ -213,12 +219,10 @@ def main(argv=None) -> int:
         trainer.ema.load_state_dict(trainer.net.state_dict())
 
     dataset_info = dataset_record(dataset, data_path)
-    if added:
-        dataset_info["extra_contexts"] = {"ratio": args.extra_contexts, "added": added,
-                                          "rows": len(fitted.phi) - len(dataset.phi)}
+    dataset_info.update(augmentation)
     key = [str(out_dir.resolve()), args.name, config.to_dict(), dataset_info["content_hash"]]
-    if added:  # runs without extra pairs keep the key (and resumable state) they had
-        key.append(args.extra_contexts)
+    if augmentation:  # runs without it keep the key (and resumable state) they had
+        key.append(augmentation)
     run_key = hashlib.sha256(json.dumps(key).encode()).hexdigest()
     state_path = cache / "train_state" / f"{args.name}-{run_key[:12]}.safetensors"
     if args.resume and state_path.exists():
@@ -261,19 +265,33 @@ def main(argv=None) -> int:
     return 0
 
 
-def _with_extra_contexts(dataset, args, finetune: bool):
-    """The dataset to fit: with --extra-contexts, plus new library pairs (see extra_contexts)."""
-    if args.extra_contexts <= 0:
-        return dataset, 0
+def _augmented(dataset, args, finetune: bool) -> tuple:
+    """The dataset to fit and a record of what was added: extra library pairs
+    (--extra-contexts, training/extra_contexts.py) and resized samples (--size-jitter,
+    training/size_jitter.py), both drawn from the relation library."""
+    if args.extra_contexts <= 0 and args.size_jitter <= 0:
+        return dataset, {}
     if finetune or args.data == "synthetic":
-        sys.exit("--extra-contexts adds relation-library pairs: it needs a library dataset "
-                 "(not --finetune or synthetic data)")
-    from .training.extra_contexts import with_extra_contexts
+        sys.exit("--extra-contexts and --size-jitter draw from the relation library: they need "
+                 "a library dataset (not --finetune or synthetic data)")
+    record = {}
+    fitted = dataset
+    if args.extra_contexts > 0:
+        from .training.extra_contexts import with_extra_contexts
 
-    fitted, added = with_extra_contexts(dataset, args.extra_contexts, args.seed)
-    print(f"  {added} extra library contexts ({len(fitted.phi) - len(dataset.phi)} rows)",
-          flush=True)
-    return fitted, added
+        rows = len(fitted.phi)
+        fitted, added = with_extra_contexts(fitted, args.extra_contexts, args.seed)
+        record["extra_contexts"] = {"ratio": args.extra_contexts, "added": added,
+                                    "rows": len(fitted.phi) - rows}
+    if args.size_jitter > 0:
+        from .training.size_jitter import with_size_jitter
+
+        fitted, added = with_size_jitter(fitted, args.size_jitter, args.size_jitter_samples,
+                                         args.seed)
+        record["size_jitter"] = {"log_std": args.size_jitter,
+                                 "per_context": args.size_jitter_samples, "rows": added}
+    print(f"  added from the relation library: {json.dumps(record)}", flush=True)
+    return fitted, record
 
 
 def _noise_options(args, inherited: dict) -> dict:

@@ -116,7 +116,7 @@ def test_train_cli_and_finetune(encoder, tmp_path):
     assert meta["training"]["sigma_focus_log_std"] == 1.2  # the default
     assert tuned.metadata["normalization"] == meta["normalization"]
     # extra library pairs need the library: a clear refusal, not a silent no-op
-    with pytest.raises(SystemExit, match=r"--extra-contexts .* needs a library dataset"):
+    with pytest.raises(SystemExit, match=r"--size-jitter draw .* need a library dataset"):
         train.main(["--finetune", "synthetic", "--init", str(base), "--out",
                     str(tmp_path / "ft2"), "--steps", "5", "--extra-contexts", "0.5", *common])
     assert not (tmp_path / "ft2").exists()
