@@ -43,7 +43,7 @@ $(DATASET): $(STAMP) $(wildcard oor_core/relations/*.py)
 train: $(DATASET)
 	$(PY) -m oor_core.train --data data/oor-v1 --out oor_core/weights --seed 0 --steps 52000 \
 	  --hidden 384 --batch-size 512 --lr 0.0014 --sigma-focus 0.8 --text-noise 0.01 \
-	  --threads 1 --bf16 --eval-every 26000 --probe-queries 48
+	  --size-jitter 0.5 --threads 1 --bf16 --eval-every 26000 --probe-queries 48
 
 # Each split twice: one unranked sample per query (the model's distribution) and the best of 16
 # ranked candidates (what Apply Relation and OORModel.sample return).

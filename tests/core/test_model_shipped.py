@@ -75,6 +75,8 @@ def test_make_train_is_the_recipe_of_the_shipped_weights(model):
     assert training["lr"] == flag("lr", float)
     assert training["sigma_focus"] == flag("sigma-focus", float)
     assert training["text_noise"] == flag("text-noise", float)
+    assert model.metadata["dataset"]["size_jitter"]["log_std"] == flag("size-jitter", float)
+    assert model.metadata["dataset"]["size_jitter"]["per_context"] == 100  # the default
     assert training["seed"] == flag("seed")
     assert model.metadata["network"]["hidden"] == flag("hidden")
     assert training.get("bf16", False) == ("--bf16" in recipe)
