@@ -160,6 +160,18 @@ def load_dataset(path) -> OORDataset:
     return ds
 
 
+def with_library_rows(ds: OORDataset, phis: list[np.ndarray], context_index: list[np.ndarray],
+                      contexts=(), prompts=()) -> OORDataset:
+    """An in-memory copy of `ds` with library rows (and their new context and prompt records)
+    appended. It keeps `ds`'s content hash: training augmentation, never saved."""
+    phi = np.concatenate([ds.phi, *[np.asarray(p, dtype=np.float32) for p in phis]])
+    return OORDataset(
+        phi=phi, context_index=np.concatenate([ds.context_index, *context_index]),
+        source=np.concatenate([ds.source, np.full(len(phi) - len(ds.phi), "library")]),
+        contexts=[*ds.contexts, *contexts], prompts=[*ds.prompts, *prompts],
+        content_hash=ds.content_hash, version=ds.version, seed=ds.seed)
+
+
 def append_captured(path, records: list[dict]) -> OORDataset:
     """Add samples captured from real scenes; each becomes a training context/prompt.
 

@@ -19,7 +19,7 @@ from collections import defaultdict
 
 import numpy as np
 
-from ..dataset import ContextRecord, OORDataset, PromptRecord
+from ..dataset import ContextRecord, OORDataset, PromptRecord, with_library_rows
 from ..relations.build import SAMPLES_PER_CONTEXT
 from ..relations.category_table import CATEGORIES
 from ..relations.context_rules import RULES
@@ -74,27 +74,16 @@ def with_extra_contexts(dataset: OORDataset, ratio: float, seed: int = 0,
         return dataset, 0
     extra = extra_contexts(dataset, ratio, seed)
     texts = {p.text for p in dataset.prompts}
-    first = len(dataset.contexts)
-    contexts = list(dataset.contexts)
-    prompts = list(dataset.prompts)
-    phis = [dataset.phi]
-    index = [dataset.context_index]
-    for k, ctx in enumerate(extra):
-        ci = first + k
+    contexts, prompts, phis, index = [], [], [], []
+    for ci, ctx in enumerate(extra, start=len(dataset.contexts)):
         contexts.append(ContextRecord(ctx.id, ctx.family, ctx.base, ctx.target, "train"))
         for text, base_name, target_name, split in context_prompts(ctx, "train"):
             if split == "train" and text not in texts:
                 texts.add(text)
                 prompts.append(PromptRecord(text, ci, base_name, target_name, "train"))
-        phis.append(ctx.sample(samples_per_context, dataset.seed + seed).astype(np.float32))
+        phis.append(ctx.sample(samples_per_context, dataset.seed + seed))
         index.append(np.full(samples_per_context, ci, dtype=np.int64))
-    merged = OORDataset(
-        phi=np.concatenate(phis), context_index=np.concatenate(index),
-        source=np.concatenate([dataset.source,
-                               np.full(len(extra) * samples_per_context, "library")]),
-        contexts=contexts, prompts=prompts, content_hash=dataset.content_hash,
-        version=dataset.version, seed=dataset.seed)
-    return merged, len(extra)
+    return with_library_rows(dataset, phis, index, contexts, prompts), len(extra)
 
 
 def _rank(seed: int, key: str) -> str:

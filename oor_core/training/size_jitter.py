@@ -14,7 +14,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-from ..dataset import OORDataset
+from ..dataset import OORDataset, with_library_rows
 from ..relations.categories import Category
 from ..relations.category_table import CATEGORIES
 from ..relations.contexts import Context, InfeasibleContext, sample_pair, stable_seed
@@ -44,7 +44,7 @@ def with_size_jitter(dataset: OORDataset, log_std: float, per_context: int,
     often are left as they are."""
     if log_std <= 0 or per_context <= 0:
         return dataset, 0
-    phis, index = [dataset.phi], [dataset.context_index]
+    phis, index = [], []
     for ci, c in enumerate(dataset.contexts):
         if c.split != "train" or c.base not in CATEGORIES or c.target not in CATEGORIES:
             continue
@@ -57,12 +57,6 @@ def with_size_jitter(dataset: OORDataset, log_std: float, per_context: int,
         except InfeasibleContext:
             continue
         keep = ctx.fam.accept(phi, base, target)
-        phis.append(phi[keep].astype(np.float32))
+        phis.append(phi[keep])
         index.append(np.full(int(keep.sum()), ci, dtype=np.int64))
-    added = sum(len(p) for p in phis[1:])
-    merged = OORDataset(
-        phi=np.concatenate(phis), context_index=np.concatenate(index),
-        source=np.concatenate([dataset.source, np.full(added, "library")]),
-        contexts=list(dataset.contexts), prompts=list(dataset.prompts),
-        content_hash=dataset.content_hash, version=dataset.version, seed=dataset.seed)
-    return merged, added
+    return with_library_rows(dataset, phis, index), sum(len(p) for p in phis)

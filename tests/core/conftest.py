@@ -12,3 +12,12 @@ def _one_torch_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(previous)
+
+
+@pytest.fixture(scope="session")
+def small_library():
+    """The relation library at the fixed seed with 24 samples per context (builds in seconds)."""
+    from oor_core.relations import build_library
+    from oor_core.relations.build import DEFAULT_SEED
+
+    return build_library(DEFAULT_SEED, samples_per_context=24)

@@ -5,15 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from oor_core.relations import CATEGORIES, build_library
-from oor_core.relations.build import DEFAULT_SEED
+from oor_core.relations import CATEGORIES
 from oor_core.relations.contexts import context_from_id
 from oor_core.training.extra_contexts import extra_contexts, with_extra_contexts
 
 
 @pytest.fixture(scope="module")
-def library():
-    return build_library(DEFAULT_SEED, samples_per_context=8)
+def library(small_library):
+    return small_library
 
 
 @pytest.fixture(scope="module")

@@ -5,15 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from oor_core.relations import build_library
-from oor_core.relations.build import DEFAULT_SEED
 from oor_core.relations.contexts import context_from_id
 from oor_core.training.size_jitter import with_size_jitter
 
 
 @pytest.fixture(scope="module")
-def library():
-    return build_library(DEFAULT_SEED, samples_per_context=24)
+def library(small_library):
+    return small_library
 
 
 @pytest.fixture(scope="module")
