@@ -25,8 +25,8 @@ from oor_core.evaluation.harness import SPLITS  # noqa: E402
 from oor_core.ranking import DEFAULT_RANKING  # noqa: E402
 from oor_core.samplers import DEFAULT_SAMPLER, DEFAULT_SIGMA_END, DEFAULT_STEPS  # noqa: E402
 
-SUMMARY_KEYS = ("success_rate", "coverage", "fd", "fd_median", "mmd", "num_queries",
-                "per_context")
+SUMMARY_KEYS = ("success_rate", "coverage", "coverage_ceiling", "fd", "fd_median", "mmd",
+                "num_queries", "per_context")
 
 
 def evaluation_summary(reports: Path, dataset_hash: str) -> dict:
@@ -41,7 +41,7 @@ def evaluation_summary(reports: Path, dataset_hash: str) -> dict:
                 raise SystemExit(f"{path}: measured on dataset {report.get('dataset_hash')!r}, "
                                  f"the model was trained on {dataset_hash!r}")
             results[split + suffix] = {k: round(report[k], 4) if isinstance(report[k], float)
-                                       else report[k] for k in SUMMARY_KEYS}
+                                       else report[k] for k in SUMMARY_KEYS if k in report}
     if not results:
         raise SystemExit(f"no eval_<split>.json reports under {reports}: run `make eval` first")
     return {"harness": "python -m oor_core.evaluate --sampler model", "dataset_hash":

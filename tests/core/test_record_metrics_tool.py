@@ -24,10 +24,11 @@ def _tool():
     return module
 
 
-def _report(path: Path, dataset_hash: str, success: float):
+def _report(path: Path, dataset_hash: str, success: float, **extra):
     path.write_text(json.dumps({
         "success_rate": success, "coverage": 0.9, "fd": 0.4, "fd_median": 0.2, "mmd": 0.1,
-        "num_queries": 50, "per_context": 5, "dataset_hash": dataset_hash, "contexts": []}))
+        "num_queries": 50, "per_context": 5, "dataset_hash": dataset_hash, "contexts": [],
+        **extra}))
 
 
 def test_records_reports_and_keeps_the_weights(tmp_path):
@@ -39,7 +40,7 @@ def test_records_reports_and_keeps_the_weights(tmp_path):
     reports = tmp_path / "reports"
     reports.mkdir()
     _report(reports / "eval_train.json", "abc", 0.91234567)
-    _report(reports / "eval_train_ranked.json", "abc", 0.95)
+    _report(reports / "eval_train_ranked.json", "abc", 0.95, coverage_ceiling=0.99812)
 
     assert _tool().main(["--weights", str(weights), "--reports", str(reports),
                          "--code-revision", "deadbeef"]) == 0
@@ -47,6 +48,8 @@ def test_records_reports_and_keeps_the_weights(tmp_path):
     results = recorded["metrics"]["evaluation"]["results"]
     assert results["train"]["success_rate"] == 0.9123
     assert results["train_ranked"]["success_rate"] == 0.95
+    assert results["train_ranked"]["coverage_ceiling"] == 0.9981
+    assert "coverage_ceiling" not in results["train"]  # reports older than the ceiling
     assert recorded["sampling_defaults"]["sampler"] == "dpmpp2m"
     assert recorded["code_revision"] == "deadbeef"
     assert json.loads(sidecar_path(weights).read_text()) == recorded
