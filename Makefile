@@ -37,7 +37,7 @@ $(DATASET): $(STAMP) $(wildcard oor_core/relations/*.py)
 	$(PY) -m oor_core.relations build --out data
 
 # Reproduces the shipped weights (oor_core/weights/) from the fixed seed: 52,000 steps of 512 with
-# bf16 matrix products, about 41 minutes on this 2-core CPU (one torch thread measured fastest
+# bf16 matrix products, about 40 minutes on this 2-core CPU (one torch thread measured fastest
 # here; drop --bf16 on a CPU without AVX512-BF16, which trains the same model about 1.5x slower).
 # Noise levels focused around the sampler's (--sigma-focus) and text-embedding noise: docs/MODEL.md.
 train: $(DATASET)
