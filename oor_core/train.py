@@ -133,6 +133,9 @@ def parse_args(argv=None):
     ap.add_argument("--text-noise", type=float, default=None,
                     help="std of Gaussian noise on the text embeddings (default 0; a fine-tune "
                          "keeps its model's)")
+    ap.add_argument("--name-dropout", type=float, default=None, metavar="P",
+                    help="zero each pair's base / target name embedding with probability P "
+                         "(default 0; a fine-tune keeps its model's)")
     ap.add_argument("--extra-contexts", type=float, default=0.0, metavar="RATIO",
                     help="add up to RATIO x (train contexts per family) new category pairs from "
                          "the relation library's rules (held-out pairs and kinds stay out; "
@@ -295,10 +298,12 @@ def _augmented(dataset, args, finetune: bool) -> tuple:
 
 
 def _noise_options(args, inherited: dict) -> dict:
-    """Text noise and noise-level focus: as given, else as the model being fine-tuned was
-    trained (its metadata), else the TrainConfig defaults (off; median 0.3, log-std 1.2)."""
+    """Text noise, name dropout and noise-level focus: as given, else as the model being
+    fine-tuned was trained (its metadata), else the TrainConfig defaults (off; median 0.3,
+    log-std 1.2)."""
     defaults = {f.name: f.default for f in fields(TrainConfig)}
-    keys = ("text_noise", "sigma_focus", "sigma_focus_median", "sigma_focus_log_std")
+    keys = ("text_noise", "name_dropout", "sigma_focus", "sigma_focus_median",
+            "sigma_focus_log_std")
     return {key: getattr(args, key) if getattr(args, key) is not None
             else float(inherited.get(key, defaults[key])) for key in keys}
 

@@ -33,6 +33,9 @@ class TrainConfig:
     ema_decay: float = 0.999
     p_known: float = 0.8  # fraction of pairs trained with the known (clean) scale condition
     text_noise: float = 0.0  # std of Gaussian noise on text embeddings (unseen names, phrasings)
+    # Probability that a pair's base / target name embedding is zeroed (each independently): the
+    # relation must then be read from the prompt, not recalled from the names' usual relations.
+    name_dropout: float = 0.0
     # Fraction of each batch whose noise level is drawn log-normally around the levels where
     # the sampler decides contacts and modes (EDM's P_mean/P_std idea), the rest log-uniform.
     sigma_focus: float = 0.0
@@ -45,6 +48,14 @@ class TrainConfig:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+def drop_names(cond: torch.Tensor, p: float, gen: torch.Generator) -> torch.Tensor:
+    """cond (B, 3*D) = [c, B, T]: each row's B and T blocks zeroed with probability p each."""
+    d = cond.shape[1] // 3
+    keep = (torch.rand(cond.shape[0], 2, generator=gen) >= p).to(cond.dtype)
+    mask = torch.cat([torch.ones(cond.shape[0], 1, dtype=cond.dtype), keep], 1)
+    return cond * mask.repeat_interleave(d, dim=1)
 
 
 def auto_sigma_max(x_norm: torch.Tensor, seed: int = 0, n: int = 2000) -> float:
@@ -131,6 +142,8 @@ class Trainer:
             self.data.train, self._train_x, rng, gen, c.batch_size, c.p_known, c.sigma_focus)
         if c.text_noise > 0:
             cond = cond + c.text_noise * torch.randn(cond.shape, generator=gen)
+        if c.name_dropout > 0:
+            cond = drop_names(cond, c.name_dropout, gen)
         for group in self.opt.param_groups:
             group["lr"] = self.lr_at(self.step)
         # Mixed precision: fp32 master weights, optimiser and loss; bf16 matrix products only

@@ -78,6 +78,23 @@ def test_sigma_focus_concentrates_noise_levels_where_the_sampler_decides(encoder
     assert trainer.validation_loss()["train"] < 0.8 * before
 
 
+def test_name_dropout_zeroes_whole_name_blocks_and_keeps_the_prompt():
+    from oor_core.training.loop import drop_names
+
+    d, n = 5, 4000
+    cond = torch.rand(n, 3 * d) + 0.5  # no zeros of its own
+    out = drop_names(cond, 0.25, torch.Generator().manual_seed(0))
+    torch.testing.assert_close(out[:, :d], cond[:, :d], rtol=0, atol=0)  # prompt untouched
+    for block in (out[:, d:2 * d], out[:, 2 * d:]):
+        zeroed = (block == 0).all(1)
+        kept = (block != 0).all(1)
+        assert bool((zeroed | kept).all())  # a name is dropped whole or not at all
+        assert float(zeroed.float().mean()) == pytest.approx(0.25, abs=0.03)
+    both = ((out[:, d:] == 0).all(1)).float().mean()
+    assert float(both) == pytest.approx(0.25 ** 2, abs=0.02)  # base and target independently
+    torch.testing.assert_close(drop_names(cond, 0.0, torch.Generator()), cond, rtol=0, atol=0)
+
+
 def test_learning_rate_schedule(encoder):
     trainer = quick_trainer(encoder, steps=0, schedule_steps=100)
     c = trainer.config
@@ -97,7 +114,7 @@ def test_train_cli_and_finetune(encoder, tmp_path):
               "--hidden", "32", "--depth", "1", "--no-probe", "--eval-every", "10"]
     assert train.main(["--data", "synthetic", "--out", str(tmp_path / "w"), "--steps", "10",
                        "--sigma-focus", "0.8", "--sigma-focus-median", "0.2", "--text-noise",
-                       "0.01", *common]) == 0
+                       "0.01", "--name-dropout", "0.2", *common]) == 0
     base = tmp_path / "w" / "oor_model.safetensors"
     meta = json.loads((tmp_path / "w" / "oor_model.json").read_text())
     assert meta["encoder"] == encoder.identity and meta["dataset"]["rows"] == 4000
@@ -111,6 +128,7 @@ def test_train_cli_and_finetune(encoder, tmp_path):
     # the fine-tune keeps the noise recipe its model was trained with
     assert meta["training"]["sigma_focus"] == tuned.metadata["training"]["sigma_focus"] == 0.8
     assert meta["training"]["text_noise"] == tuned.metadata["training"]["text_noise"] == 0.01
+    assert meta["training"]["name_dropout"] == tuned.metadata["training"]["name_dropout"] == 0.2
     assert meta["training"]["sigma_focus_median"] == 0.2
     assert tuned.metadata["training"]["sigma_focus_median"] == 0.2
     assert meta["training"]["sigma_focus_log_std"] == 1.2  # the default
