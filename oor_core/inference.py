@@ -274,8 +274,9 @@ class EvalSampler:
 
     def __init__(self, model: OORModel, sampler: str = "default", steps: int | None = None,
                  known_scale_mode: str | None = None, rank_from: int = 0,
-                 sigma_end: float | None = None):
+                 sigma_end: float | None = None, ranking: str = DEFAULT_RANKING):
         self.model = model
+        self.ranking = ranking
         self.sigma_end = None if sigma_end is None else float(sigma_end)
         self.sampler = sampler
         self.steps = None if steps is None else int(steps)
@@ -287,12 +288,13 @@ class EvalSampler:
         return self.model.sample_batch(list(prompts), list(base_names), list(target_names),
                                        known_scales, num_samples, seed, self.sampler,
                                        self.steps, self.known_scale_mode, self.rank_from,
-                                       sigma_end=self.sigma_end)
+                                       ranking=self.ranking, sigma_end=self.sigma_end)
 
 
 def load_eval_sampler(checkpoint=None, sampler: str = "default", **options) -> EvalSampler:
     """Harness entry point. options: steps, known_scale_mode ('learned' | 'inpaint'), rank_from
-    (K: return the best-ranked of K candidates per query), num_threads, model (an OORModel)."""
+    (K: return the best-ranked of K candidates per query), ranking (the energy that ranks them),
+    num_threads, model (an OORModel)."""
     model = options.pop("model", None) or OORModel.load(checkpoint,
                                                           num_threads=options.pop("num_threads",
                                                                                   None))

@@ -162,6 +162,22 @@ def test_ranked_batch_returns_best_candidates(model):
         assert np.min(np.abs(pool[0] - row).max(axis=1)) < 1e-6
 
 
+def test_eval_sampler_ranks_with_the_energy_it_is_given(model):
+    """`evaluate --option ranking=consistency` measures that energy, not the default."""
+    from oor_core.inference import load_eval_sampler
+
+    known = np.array([[0.08, 0.11, 0.08, 1.0, 0.62, 0.5]])
+    args = (["A cup on a table"], ["table"], ["cup"], known)
+    out = load_eval_sampler(model=model, rank_from=8, ranking="consistency").sample(
+        *args, num_samples=2, seed=0)
+    expected = model.sample_batch(*args, num_samples=2, seed=0, rank_from=8,
+                                  ranking="consistency")
+    np.testing.assert_array_equal(out, expected)
+    with pytest.raises(ValueError, match="unknown ranking method 'nonsense'"):
+        load_eval_sampler(model=model, rank_from=8, ranking="nonsense").sample(
+            *args, num_samples=2, seed=0)
+
+
 def test_model_guidance_and_plausibility(model):
     known = np.array([0.08, 0.11, 0.08, 1.0, 0.62, 0.5])
 

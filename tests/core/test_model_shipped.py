@@ -75,6 +75,7 @@ def test_make_train_is_the_recipe_of_the_shipped_weights(model):
     assert training["lr"] == flag("lr", float)
     assert training["sigma_focus"] == flag("sigma-focus", float)
     assert training["text_noise"] == flag("text-noise", float)
+    assert training["name_dropout"] == flag("name-dropout", float)
     assert model.metadata["dataset"]["size_jitter"]["log_std"] == flag("size-jitter", float)
     assert model.metadata["dataset"]["size_jitter"]["per_context"] == 100  # the default
     assert training["seed"] == flag("seed")
