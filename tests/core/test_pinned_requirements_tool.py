@@ -32,9 +32,7 @@ def test_every_pyproject_pin_agrees_with_the_lock(tools):
 
 def test_every_bundled_wheel_is_locked(tools):
     pins, build = tools
-    lock = pins.read_lock()
-    assert set(build.RUNTIME_PACKAGES) <= set(lock)
-    assert {name: lock[name] for name in build.RUNTIME_PACKAGES} == build.RUNTIME
+    assert set(build.RUNTIME_PACKAGES) <= set(pins.read_lock())
 
 
 def test_this_venv_holds_the_locked_versions(tools):
