@@ -38,15 +38,15 @@ data: $(DATASET)
 $(DATASET): $(STAMP) $(wildcard oor_core/relations/*.py)
 	$(PY) -m oor_core.relations build --out data
 
-# Reproduces the shipped weights (oor_core/weights/) from the fixed seed: 38,000 float32 steps of
-# 512 on two torch threads, 45.8 minutes in all on this 2-core AVX2 CPU (66-75 ms a step; run it on
-# an otherwise idle machine: a busy second core makes two threads far slower). Name dropout, noise
-# levels focused around the sampler's (--sigma-focus), text-embedding noise, resized samples:
-# docs/MODEL.md.
+# Reproduces the shipped weights (oor_core/weights/) from the fixed seed: 34,000 float32 steps of
+# 512 on two torch threads, 43.9 minutes in all on this 2-core AVX2 CPU with an empty text cache
+# (3.4 of them embedding the 63k texts once; 71 ms a step; run it on an otherwise idle machine: a
+# busy second core makes two threads far slower). Name dropout, noise levels focused around the
+# sampler's (--sigma-focus), text-embedding noise, resized samples: docs/MODEL.md.
 train: $(DATASET)
-	$(PY) -m oor_core.train --data data/oor-v1 --out oor_core/weights --seed 0 --steps 38000 \
+	$(PY) -m oor_core.train --data data/oor-v1 --out oor_core/weights --seed 0 --steps 34000 \
 	  --hidden 384 --batch-size 512 --lr 0.0014 --sigma-focus 0.8 --text-noise 0.01 \
-	  --size-jitter 0.5 --name-dropout 0.2 --threads 2 --eval-every 19000 --probe-queries 48
+	  --size-jitter 0.5 --name-dropout 0.2 --threads 2 --eval-every 17000 --probe-queries 48
 
 # Each split twice: one unranked sample per query (the model's distribution) and the best of 16
 # ranked candidates (what Apply Relation and OORModel.sample return). 30 queries per context:

@@ -17,6 +17,7 @@ import os
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from dataclasses import fields
 from pathlib import Path
 
@@ -40,6 +41,27 @@ def code_revision() -> str:
         return out.stdout.strip() if out.returncode == 0 and out.stdout.strip() else "unknown"
     except (OSError, subprocess.SubprocessError):
         return "unknown"
+
+
+@contextmanager
+def subnormals_flushed():
+    """Within: subnormal floats are flushed to zero in this thread's arithmetic (the training
+    loop; the text embeddings are computed outside it, as everywhere else).
+
+    Subnormals (tiny gradients and their squares in Adam) take a slow microcode path on x86:
+    late training steps ran ~7 % faster with them flushed (68.6 against 74.1 ms, medians of
+    interleaved runs), and values under 1.2e-38 carry nothing a pose needs. numpy's float limits
+    are looked up first: computed under the flush, they warn that the smallest subnormal is 0.
+    """
+    import numpy as np
+
+    for dtype in (np.float16, np.float32, np.float64):
+        np.finfo(dtype)  # computed once and cached by numpy
+    torch.set_flush_denormal(True)
+    try:
+        yield
+    finally:
+        torch.set_flush_denormal(False)
 
 
 def load_training_dataset(path: str):
@@ -246,19 +268,20 @@ def main(argv=None) -> int:
     bar = Progress(steps, trainer.step)
     t_loop = time.perf_counter()
     first = trainer.step
-    while trainer.step < steps:
-        loss = trainer.train_step()
-        bar.update(loss)
-        if trainer.step % args.save_every == 0 or trainer.step == steps:
-            trainer.save_state(state_path)
-        if trainer.step % args.eval_every == 0 or trainer.step == steps:
-            record = {"step": trainer.step, "val_loss": trainer.validation_loss()}
-            if not args.no_probe:
-                model = OORModel(_copy(trainer.ema), normalizer, trainer.sde, encoder,
-                                 {"known_scale_mode": "learned"})
-                record["success"] = success_probe(model, dataset, args.probe_queries, 8)
-            history.append(record)
-            bar.write(json.dumps(record))
+    with subnormals_flushed():
+        while trainer.step < steps:
+            loss = trainer.train_step()
+            bar.update(loss)
+            if trainer.step % args.save_every == 0 or trainer.step == steps:
+                trainer.save_state(state_path)
+            if trainer.step % args.eval_every == 0 or trainer.step == steps:
+                record = {"step": trainer.step, "val_loss": trainer.validation_loss()}
+                if not args.no_probe:
+                    model = OORModel(_copy(trainer.ema), normalizer, trainer.sde, encoder,
+                                     {"known_scale_mode": "learned"})
+                    record["success"] = success_probe(model, dataset, args.probe_queries, 8)
+                history.append(record)
+                bar.write(json.dumps(record))
     bar.close()
     loop_s = time.perf_counter() - t_loop
     per_step = loop_s / max(1, trainer.step - first)

@@ -157,3 +157,22 @@ def test_bf16_without_bfloat16_hardware_trains_float32_and_says_so(encoder, tmp_
     assert "no bfloat16 hardware" in capsys.readouterr().out
     meta = json.loads((tmp_path / "w" / "oor_model.json").read_text())
     assert meta["training"]["bf16"] is False
+
+
+def test_training_loop_flushes_subnormals_only_inside_and_numpy_stays_quiet():
+    import subprocess
+    import sys
+
+    from oor_core.train import subnormals_flushed
+
+    tiny = torch.tensor([1e-39], dtype=torch.float32)  # a float32 subnormal
+    with subnormals_flushed():
+        assert float(tiny * 1.0) == 0.0
+    assert float(tiny * 1.0) > 0.0  # the rest of the process computes with subnormals again
+    # numpy computes its float limits on first use; under the flush it would warn that the
+    # smallest subnormal is zero. A fresh interpreter, so nothing has looked them up before.
+    code = ("import numpy as np\nfrom oor_core.train import subnormals_flushed\n"
+            "with subnormals_flushed():\n    np.finfo(np.float32); np.finfo(np.float64)\n")
+    run = subprocess.run([sys.executable, "-W", "error", "-c", code], capture_output=True,
+                         text=True, timeout=120)
+    assert run.returncode == 0, run.stderr[-2000:]
