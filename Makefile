@@ -40,9 +40,10 @@ $(DATASET): $(STAMP) $(wildcard oor_core/relations/*.py)
 
 # Reproduces the shipped weights (oor_core/weights/) from the fixed seed: 34,000 float32 steps of
 # 512 on two torch threads, 43.9 minutes in all on this 2-core AVX2 CPU with an empty text cache
-# (3.4 of them embedding the 63k texts once; 71 ms a step; run it on an otherwise idle machine: a
-# busy second core makes two threads far slower). Name dropout, noise levels focused around the
-# sampler's (--sigma-focus), text-embedding noise, resized samples: docs/MODEL.md.
+# (3.4 of them embedding the 63k texts once), 39.7 with it cached (70 ms a step); run it on an
+# otherwise idle machine: a busy second core makes two threads far slower. Name dropout, noise
+# levels focused around the sampler's (--sigma-focus), text-embedding noise, resized samples:
+# docs/MODEL.md.
 train: $(DATASET)
 	$(PY) -m oor_core.train --data data/oor-v1 --out oor_core/weights --seed 0 --steps 34000 \
 	  --hidden 384 --batch-size 512 --lr 0.0014 --sigma-focus 0.8 --text-noise 0.01 \

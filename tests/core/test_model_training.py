@@ -162,6 +162,7 @@ def test_bf16_without_bfloat16_hardware_trains_float32_and_says_so(encoder, tmp_
 def test_training_loop_flushes_subnormals_only_inside_and_numpy_stays_quiet():
     import subprocess
     import sys
+    from pathlib import Path
 
     from oor_core.train import subnormals_flushed
 
@@ -173,6 +174,7 @@ def test_training_loop_flushes_subnormals_only_inside_and_numpy_stays_quiet():
     # smallest subnormal is zero. A fresh interpreter, so nothing has looked them up before.
     code = ("import numpy as np\nfrom oor_core.train import subnormals_flushed\n"
             "with subnormals_flushed():\n    np.finfo(np.float32); np.finfo(np.float64)\n")
+    root = Path(__file__).resolve().parents[2]
     run = subprocess.run([sys.executable, "-W", "error", "-c", code], capture_output=True,
-                         text=True, timeout=120)
+                         text=True, timeout=120, cwd=root)
     assert run.returncode == 0, run.stderr[-2000:]
