@@ -45,7 +45,7 @@ $(DATASET): $(STAMP) $(wildcard oor_core/relations/*.py)
 # levels focused around the sampler's (--sigma-focus), text-embedding noise, resized samples:
 # docs/MODEL.md.
 train: $(DATASET)
-	$(PY) -m oor_core.train --data data/oor-v1 --out oor_core/weights --seed 0 --steps 34000 \
+	$(PY) -m oor_core.training --data data/oor-v1 --out oor_core/weights --seed 0 --steps 34000 \
 	  --hidden 384 --batch-size 512 --lr 0.0014 --sigma-focus 0.8 --text-noise 0.01 \
 	  --size-jitter 0.5 --name-dropout 0.2 --threads 2 --eval-every 17000 --probe-queries 48
 
@@ -59,10 +59,10 @@ EVAL_PER_CONTEXT ?= 30
 eval: $(DATASET)
 	mkdir -p reports/model
 	for split in $(SPLITS); do \
-	  $(PY) -m oor_core.evaluate --sampler model --split $$split --dataset data/oor-v1 \
+	  $(PY) -m oor_core.evaluation --sampler model --split $$split --dataset data/oor-v1 \
 	    --per-context $(EVAL_PER_CONTEXT) --json reports/model/eval_$$split.json \
 	    --plots reports/model/plots || exit 1; \
-	  $(PY) -m oor_core.evaluate --sampler model --split $$split --dataset data/oor-v1 \
+	  $(PY) -m oor_core.evaluation --sampler model --split $$split --dataset data/oor-v1 \
 	    --per-context $(EVAL_PER_CONTEXT) --option rank_from=16 \
 	    --json reports/model/eval_$${split}_ranked.json || exit 1; \
 	done
@@ -71,10 +71,10 @@ eval: $(DATASET)
 # vs quality against RK45, ranking vs a random candidate.
 studies: $(DATASET)
 	mkdir -p reports/model
-	$(PY) -m oor_core.training.studies --queries 96 --threads 1 \
+	$(PY) -m oor_core.evaluation.studies --queries 96 --threads 1 \
 	  --json reports/model/studies_train.json
 	for split in train heldout_category; do \
-	  $(PY) -m oor_core.training.studies --split $$split --queries 300 --threads 1 \
+	  $(PY) -m oor_core.evaluation.studies --split $$split --queries 300 --threads 1 \
 	    --only known,ranking --json reports/model/studies_ranking_$$split.json || exit 1; \
 	done
 
@@ -82,14 +82,14 @@ studies: $(DATASET)
 baselines: $(DATASET)
 	mkdir -p reports/baselines
 	for sampler in heuristic retrieval; do for split in $(SPLITS); do \
-	  $(PY) -m oor_core.evaluate --sampler $$sampler --split $$split --dataset data/oor-v1 \
+	  $(PY) -m oor_core.evaluation --sampler $$sampler --split $$split --dataset data/oor-v1 \
 	    --per-context $(EVAL_PER_CONTEXT) --json reports/baselines/$${sampler}_$$split.json \
 	    --plots reports/baselines/plots || exit 1; \
 	done; done
 
 bench: $(STAMP)
 	mkdir -p reports/model
-	$(PY) -m oor_core.bench --json reports/model/bench.json
+	$(PY) -m oor_core.evaluation.bench --json reports/model/bench.json
 	$(PY) tools/bench_blender.py --json reports/blender_bench.json
 
 # One zip per platform in dist/, runtime wheels bundled (tools/build_extension.py, docs/INSTALL.md).

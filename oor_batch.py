@@ -37,5 +37,5 @@ def _arguments(argv):
 
 if __name__ == "__main__":
     package = _addon_package()
-    batch = importlib.import_module(package.__name__ + ".batch")
-    sys.exit(batch.main(_arguments(sys.argv)))
+    cli = importlib.import_module(package.__name__ + ".headless.cli")
+    sys.exit(cli.main(_arguments(sys.argv)))

@@ -11,7 +11,7 @@ from bpy.props import (
     StringProperty,
 )
 
-from .oor_core.axes import AXIS_LABELS, DEFAULT_FRONT, DEFAULT_UP
+from .oor_core.geometry.axes import AXIS_LABELS, DEFAULT_FRONT, DEFAULT_UP
 
 _AXIS_ITEMS = [(key, label, f"Local {label} axis") for key, label in AXIS_LABELS.items()]
 

@@ -4,12 +4,10 @@
 import bpy
 from bpy.props import IntProperty
 
-from ..model_service import SERVICE, ModelConfig
-from ..oor_core.errors import ModelLoadError
-from ..preferences import get_preferences
-from ..relation_list import enabled_rows
-from ..relation_request import RequestError
-from ..scene_arrangement import (
+from ..bridge.model_service import SERVICE, ModelConfig
+from ..bridge.relation_rows import enabled_rows
+from ..bridge.request import RequestError
+from ..bridge.scene import (
     build_scene_request,
     choose_candidate,
     current_phi,
@@ -17,6 +15,8 @@ from ..scene_arrangement import (
     scene_meshes,
     write_layout,
 )
+from ..oor_core.errors import ModelLoadError
+from ..preferences import get_preferences
 
 
 def _new_object(context):
@@ -44,7 +44,7 @@ class OOR_OT_add_object(bpy.types.Operator):
         return True
 
     def execute(self, context):
-        from ..oor_core.multi_object import sample_scene  # torch: loaded on first use
+        from ..oor_core.scene.multi_object import sample_scene  # torch: loaded on first use
         new = _new_object(context)
         depsgraph = context.evaluated_depsgraph_get()
         try:

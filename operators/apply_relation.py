@@ -12,12 +12,12 @@ import threading
 import bpy
 from bpy.props import BoolProperty, IntProperty, StringProperty
 
-from ..candidates import CACHE, candidate_key
-from ..model_service import SERVICE, ModelConfig
+from ..bridge.candidates import CACHE, candidate_key
+from ..bridge.model_service import SERVICE, ModelConfig
+from ..bridge.pair import apply_candidate, candidates_for, rank_candidates, sample_phi
+from ..bridge.request import RequestError, build_request
 from ..oor_core.errors import ModelLoadError
 from ..preferences import get_preferences
-from ..relation_apply import apply_candidate, candidates_for, rank_candidates, sample_phi
-from ..relation_request import RequestError, build_request
 from .selection import NeedsPair, resolve_pair
 
 

@@ -4,18 +4,18 @@
 import bpy
 from bpy.props import BoolProperty, IntProperty
 
-from ..model_service import SERVICE, ModelConfig
-from ..oor_core.errors import ModelLoadError
-from ..preferences import get_preferences
-from ..relation_list import enabled_rows
-from ..relation_request import RequestError
-from ..scene_arrangement import (
+from ..bridge.model_service import SERVICE, ModelConfig
+from ..bridge.relation_rows import enabled_rows
+from ..bridge.request import RequestError
+from ..bridge.scene import (
     build_scene_request,
     choose_candidate,
     describe,
     scene_meshes,
     write_layout,
 )
+from ..oor_core.errors import ModelLoadError
+from ..preferences import get_preferences
 
 
 def relation_list_poll(cls, context) -> bool:
@@ -44,7 +44,7 @@ class OOR_OT_arrange_scene(bpy.types.Operator):
         return relation_list_poll(cls, context)
 
     def execute(self, context):
-        from ..oor_core.multi_object import sample_scene  # torch: loaded on first use
+        from ..oor_core.scene.multi_object import sample_scene  # torch: loaded on first use
         depsgraph = context.evaluated_depsgraph_get()
         try:
             request = build_scene_request(enabled_rows(context.scene.oor), depsgraph)

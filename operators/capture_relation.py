@@ -4,10 +4,10 @@
 import bpy
 import numpy as np
 
+from ..bridge.request import RequestError, build_request
+from ..bridge.user_data import captured_dataset_dir
 from ..oor_core.dataset import OORDataset, append_captured, load_dataset, save_dataset
-from ..oor_core.placement import extract_relation
-from ..relation_request import RequestError, build_request
-from ..user_data import captured_dataset_dir
+from ..oor_core.geometry.placement import extract_relation
 from .selection import NeedsPair, resolve_pair
 
 

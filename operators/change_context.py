@@ -7,13 +7,13 @@ Only the target moves; the rest of the scene stays as it is.
 import bpy
 from bpy.props import BoolProperty, IntProperty
 
-from ..layout_animation import animate_layouts
-from ..model_service import SERVICE, ModelConfig
+from ..bridge.animation import animate_layouts
+from ..bridge.model_service import SERVICE, ModelConfig
+from ..bridge.relation_rows import RelationRow
+from ..bridge.request import RequestError, check_prompt
+from ..bridge.scene import build_scene_request, current_phi, layout_from_phi, write_layout
 from ..oor_core.errors import ModelLoadError
 from ..preferences import get_preferences
-from ..relation_list import RelationRow
-from ..relation_request import RequestError, check_prompt
-from ..scene_arrangement import build_scene_request, current_phi, layout_from_phi, write_layout
 from .selection import NeedsPair, resolve_pair
 
 
@@ -30,7 +30,7 @@ class OOR_OT_change_context(NeedsPair, bpy.types.Operator):
     frames: IntProperty(name="Frames", default=48, min=1, max=1000)
 
     def execute(self, context):
-        from ..oor_core.editing import change_context  # torch: loaded on first use
+        from ..oor_core.scene.editing import change_context  # torch: loaded on first use
         try:
             base, target = resolve_pair(context)
             prompt = check_prompt(context.scene.oor.prompt)

@@ -4,8 +4,8 @@
 import bpy
 from bpy.props import IntProperty
 
-from ..candidates import CACHE
-from ..relation_apply import apply_candidate
+from ..bridge.candidates import CACHE
+from ..bridge.pair import apply_candidate
 
 
 def _last_candidates(context):

@@ -4,9 +4,9 @@
 import bpy
 import numpy as np
 
-from ..blender_bridge import BridgeError, read_object
-from ..oor_core.oor_vector import unpack_phi
-from ..oor_core.placement import extract_relation
+from ..bridge.objects import BridgeError, read_object
+from ..oor_core.geometry.oor_vector import unpack_phi
+from ..oor_core.geometry.placement import extract_relation
 from .selection import NeedsPair, resolve_pair
 
 

@@ -4,13 +4,13 @@
 import bpy
 from bpy.props import BoolProperty, IntProperty
 
-from ..layout_animation import animate_layouts
-from ..model_service import SERVICE, ModelConfig
+from ..bridge.animation import animate_layouts
+from ..bridge.model_service import SERVICE, ModelConfig
+from ..bridge.relation_rows import enabled_rows
+from ..bridge.request import RequestError
+from ..bridge.scene import build_scene_request, current_phi, layout_from_phi, write_layout
 from ..oor_core.errors import ModelLoadError
 from ..preferences import get_preferences
-from ..relation_list import enabled_rows
-from ..relation_request import RequestError
-from ..scene_arrangement import build_scene_request, current_phi, layout_from_phi, write_layout
 from .arrange_scene import relation_list_poll
 
 
@@ -31,7 +31,7 @@ class OOR_OT_refine_arrangement(bpy.types.Operator):
         return relation_list_poll(cls, context)
 
     def execute(self, context):
-        from ..oor_core.editing import refine  # torch: loaded on first use
+        from ..oor_core.scene.editing import refine  # torch: loaded on first use
         try:
             request = build_scene_request(enabled_rows(context.scene.oor),
                                           context.evaluated_depsgraph_get())

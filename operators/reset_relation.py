@@ -3,7 +3,7 @@
 
 import bpy
 
-from ..relation_apply import PREVIOUS_MATRIX_KEY, restore_previous
+from ..bridge.pair import PREVIOUS_MATRIX_KEY, restore_previous
 
 
 def _reset_target(context):

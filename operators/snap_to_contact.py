@@ -4,9 +4,9 @@
 import bpy
 import numpy as np
 
-from ..blender_bridge import write_world_matrix
-from ..mesh_checks import WorldMesh, snap_to_contact
-from ..relation_request import check_editable
+from ..bridge.meshes import WorldMesh, snap_to_contact
+from ..bridge.objects import write_world_matrix
+from ..bridge.request import check_editable
 from .selection import NeedsPair, resolve_pair
 
 

@@ -3,7 +3,7 @@
 
 import bpy
 
-from ..blender_bridge import GEOMETRY_TYPES
+from ..bridge.objects import GEOMETRY_TYPES
 from ..operators.selection import resolve_pair
 from .relation_panel import TAB
 

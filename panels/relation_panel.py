@@ -3,9 +3,9 @@
 
 import bpy
 
-from ..blender_bridge import object_category
-from ..candidates import CACHE
-from ..model_service import SERVICE, ModelConfig
+from ..bridge.candidates import CACHE
+from ..bridge.model_service import SERVICE, ModelConfig
+from ..bridge.objects import object_category
 from ..operators.selection import resolve_pair
 from ..preferences import get_preferences
 

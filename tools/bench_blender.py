@@ -67,8 +67,8 @@ def _desk_scene():
 def bench_in_blender(repeats: int) -> dict:
     import bpy
 
-    from oor_arrange.candidates import CACHE
-    from oor_arrange.model_service import SERVICE
+    from oor_arrange.bridge.candidates import CACHE
+    from oor_arrange.bridge.model_service import SERVICE
 
     figures = {}
     scene_helpers.register_addon()

@@ -351,7 +351,7 @@ import importlib.metadata, json, os, sys, tempfile
 import bpy
 sys.path.insert(0, sys.argv[1])
 import oor_arrange
-from oor_arrange import batch
+from oor_arrange.headless import cli
 bpy.ops.wm.read_factory_settings(use_empty=True)
 def box(name, size, location, lift):
     x, y, z = (s / 2 for s in size)
@@ -370,7 +370,7 @@ bpy.ops.wm.save_as_mainfile(filepath=blend)
 arguments = ["--blend", blend, "--relation", "Table", "Teacup", "A teacup on a table"]
 if sys.argv[2]:
     arguments += ["--model", sys.argv[2]]
-assert batch.main(arguments) == 0
+assert cli.main(arguments) == 0
 owners = importlib.metadata.packages_distributions()
 found = {d for m in list(sys.modules) for d in owners.get(m.split(".")[0], [])}
 print("DISTRIBUTIONS " + json.dumps(sorted(found)))

@@ -20,10 +20,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from oor_core.checkpoint import load_checkpoint, save_checkpoint  # noqa: E402
 from oor_core.evaluation.harness import SPLITS  # noqa: E402
-from oor_core.ranking import DEFAULT_RANKING  # noqa: E402
-from oor_core.samplers import DEFAULT_SAMPLER, DEFAULT_SIGMA_END, DEFAULT_STEPS  # noqa: E402
+from oor_core.model.checkpoint import load_checkpoint, save_checkpoint  # noqa: E402
+from oor_core.model.ranking import DEFAULT_RANKING  # noqa: E402
+from oor_core.model.samplers import DEFAULT_SAMPLER, DEFAULT_SIGMA_END, DEFAULT_STEPS  # noqa: E402
 
 SUMMARY_KEYS = ("success_rate", "coverage", "coverage_ceiling", "fd", "fd_median", "mmd",
                 "num_queries", "per_context")
@@ -44,7 +44,7 @@ def evaluation_summary(reports: Path, dataset_hash: str) -> dict:
                                        else report[k] for k in SUMMARY_KEYS if k in report}
     if not results:
         raise SystemExit(f"no eval_<split>.json reports under {reports}: run `make eval` first")
-    return {"harness": "python -m oor_core.evaluate --sampler model", "dataset_hash":
+    return {"harness": "python -m oor_core.evaluation --sampler model", "dataset_hash":
             dataset_hash, "note": "_ranked = best of 16 candidates per query "
             "(--option rank_from=16)", "results": results}
 

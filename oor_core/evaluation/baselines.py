@@ -11,7 +11,7 @@ import itertools
 
 import numpy as np
 
-from ..oor_vector import BASE_SCALE, TARGET_SCALE, TRANSLATION, pack_phi, unpack_phi
+from ..geometry.oor_vector import BASE_SCALE, TARGET_SCALE, TRANSLATION, pack_phi, unpack_phi
 from ..relations.frames import aabb_half
 
 
@@ -45,7 +45,9 @@ class HashedBagOfWords:
 def make_encoder(name: str):
     if name == "bow":
         return HashedBagOfWords()
-    from ..text_encoder import TextEncoder  # the project's sentence encoder (MiniLM by default)
+    from ..model.text_encoder import (
+        TextEncoder,  # the project's sentence encoder (MiniLM by default)
+    )
 
     return TextEncoder()
 

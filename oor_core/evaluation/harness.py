@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from ..dataset import OORDataset, load_dataset
-from ..oor_vector import SCALES
+from ..geometry.oor_vector import SCALES
 from ..relations.build import DEFAULT_SEED, build_library
 from ..relations.contexts import context_from_id
 from ..relations.families import FAMILIES

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..oor_vector import unpack_phi
+from ..geometry.oor_vector import unpack_phi
 
 
 def _sqrtm_psd(a: np.ndarray) -> np.ndarray:

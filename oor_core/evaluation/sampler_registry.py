@@ -33,10 +33,10 @@ def get_sampler(name: str, **options) -> Sampler:
         return RetrievalSampler(**options)
     if name == "model":
         try:
-            from ..inference import load_eval_sampler
+            from ..model.inference import load_eval_sampler
         except ImportError as exc:
             raise RuntimeError(
-                "sampler 'model' needs oor_core.inference.load_eval_sampler (the trained OOR "
+                "sampler 'model' needs oor_core.model.inference.load_eval_sampler (the trained OOR "
                 f"diffusion model), which is not available: {exc}") from exc
         return load_eval_sampler(**options)
     raise ValueError(f"unknown sampler {name!r}; choose one of {', '.join(NAMES)}")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..oor_vector import pack_phi, unpack_phi
+from ..geometry.oor_vector import pack_phi, unpack_phi
 
 UP = np.array([0.0, 1.0, 0.0])
 UNIT_CORNERS = np.array(

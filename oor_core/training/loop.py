@@ -16,9 +16,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ..oor_vector import SCALES
-from ..score_network import PhiSpace, ScoreNet, ScoreNetConfig, make_scale_cond
-from ..sde import VESDE, dsm_loss
+from ..geometry.oor_vector import SCALES
+from ..model.score_network import PhiSpace, ScoreNet, ScoreNetConfig, make_scale_cond
+from ..model.sde import VESDE, dsm_loss
 from .data import PairTable, TrainingData
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..dataset import ContextRecord, PromptRecord
-from ..oor_vector import pack_phi
+from ..geometry.oor_vector import pack_phi
 
 CONTACT_TOL = 0.03  # base units
 GAP_MAX = 0.1
@@ -110,8 +110,8 @@ def quick_trainer(encoder, steps: int = 0, seed: int = 0, network: dict | None =
                   schedule_steps: int | None = None, bf16: bool = False, **options):
     """A Trainer on the synthetic dataset (tests, smoke checks), trained for `steps` steps.
     `options` are further TrainConfig fields (e.g. sigma_focus)."""
-    from ..score_network import PhiSpace
-    from ..sde import VESDE
+    from ..model.score_network import PhiSpace
+    from ..model.sde import VESDE
     from .data import TrainingData
     from .loop import TrainConfig, Trainer
 
@@ -131,8 +131,8 @@ def quick_trainer(encoder, steps: int = 0, seed: int = 0, network: dict | None =
 
 def model_from_trainer(trainer, encoder):
     """An OORModel around a trainer's EMA network (no file involved)."""
-    from ..inference import OORModel
-    from ..train import build_metadata
+    from ..model.inference import OORModel
+    from .metadata import build_metadata
 
     meta = build_metadata(trainer, encoder, {"path": "synthetic"}, {})
     return OORModel.from_state(trainer.ema.state_dict(), meta, encoder)

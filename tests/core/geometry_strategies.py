@@ -7,7 +7,7 @@ import itertools
 import numpy as np
 from hypothesis import strategies as st
 
-from oor_core.axes import AXIS_VECTORS
+from oor_core.geometry.axes import AXIS_VECTORS
 
 AXIS_PAIRS = [
     (up, front)
@@ -70,7 +70,7 @@ def boxes(draw):
 
 @st.composite
 def objects(draw, with_parent=True):
-    from oor_core.object_frame import ObjectGeometry
+    from oor_core.geometry.object_frame import ObjectGeometry
 
     lo, hi = draw(boxes())
     up, front = draw(st.sampled_from(AXIS_PAIRS))

@@ -97,7 +97,7 @@ def main(zip_path: str, workdir: str, model: str) -> dict:
 
     if model:
         bpy.context.preferences.addons[MODULE].preferences.model_path = model
-    service = sys.modules[MODULE + ".model_service"]
+    service = sys.modules[MODULE + ".bridge.model_service"]
     config = service.ModelConfig.from_settings(
         sys.modules[MODULE + ".preferences"].get_preferences())
 
@@ -140,12 +140,12 @@ def main(zip_path: str, workdir: str, model: str) -> dict:
     blend = os.path.join(workdir, "scene.blend")
     bpy.ops.wm.save_as_mainfile(filepath=blend, copy=True)
     report_path = os.path.join(workdir, "report.json")
-    batch = __import__(MODULE + ".batch", fromlist=["main"])
+    cli = __import__(MODULE + ".headless.cli", fromlist=["main"])
     arguments = ["--blend", blend, "--relation", "Table", "Teacup", PROMPT,
                  "--report", report_path, "--save", os.path.join(workdir, "out.blend")]
     if model:
         arguments += ["--model", model]
-    found["batch_exit"] = batch.main(arguments)
+    found["batch_exit"] = cli.main(arguments)
     with open(report_path, encoding="utf-8") as handle:
         report = json.load(handle)
     cup_z = np.array(report["objects"]["Teacup"]["matrix_world"])[2, 3]

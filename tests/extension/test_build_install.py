@@ -36,8 +36,9 @@ def test_manifest_passes_blenders_validator():
 
 def test_zip_holds_the_addon_and_leaves_dev_files_out(built_zip):
     names = zipfile.ZipFile(built_zip).namelist()
-    for required in ("blender_manifest.toml", "__init__.py", "LICENSE", "blender_bridge.py",
-                     "operators/__init__.py", "panels/__init__.py", "oor_core/object_frame.py"):
+    for required in ("blender_manifest.toml", "__init__.py", "LICENSE", "oor_batch.py",
+                     "bridge/objects.py", "headless/cli.py", "operators/__init__.py",
+                     "panels/__init__.py", "oor_core/geometry/object_frame.py"):
         assert required in names
     for name in names:
         assert not name.startswith(("tests/", "tools/", ".", "data/", "reports/", "docs/")), name

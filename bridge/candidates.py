@@ -1,0 +1,128 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Sampled candidates -> world matrices, mesh-aware ranking, and the per-session cache.
+
+The model ranks its samples by likelihood; meshes know more (a teapot spout through a cup wall,
+a cup floating 5 mm above the table). Candidates are re-ranked by that mesh penalty first and
+the model's own ranking second. Each set is computed from the target as it was *before* the
+apply, so the redo panel and Next/Previous Candidate re-apply without running the model again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..oor_core.geometry.object_frame import ObjectGeometry, object_frame
+from ..oor_core.geometry.placement import ScalePolicy, extract_relation, place_target
+from .meshes import WorldMesh, interpenetration, is_supported, rank_penalty, support_gap
+from .request import RelationRequest
+
+CONTACT_TOLERANCE = 0.002  # 2 mm: closer than this counts as touching, deeper as colliding
+# The model places a resting object to within centimetres; meshes know the exact surface. An
+# upright target whose bottom is this close to the base surface below (share of its height, at
+# least 1 cm) is settled onto it. Tilted targets (pouring, leaning) are left as sampled.
+SETTLE_RANGE = 0.25
+SETTLE_MIN_M = 0.01
+UPRIGHT_DEG = 10.0
+
+
+def _upright(request: RelationRequest, matrix: np.ndarray) -> bool:
+    geometry = request.target.geometry
+    placed = ObjectGeometry(matrix, geometry.bbox_min, geometry.bbox_max, geometry.up,
+                            geometry.front)
+    up = object_frame(placed).pose.rotation[:, 1]  # canonical y (up) in world space
+    return bool(up[2] >= np.cos(np.radians(UPRIGHT_DEG)))
+
+
+def settle_on_base(request: RelationRequest, matrix: np.ndarray, target_mesh: WorldMesh,
+                   base_mesh: WorldMesh) -> np.ndarray:
+    """The candidate moved along world up onto the base surface below, when it is meant to rest
+    there (upright and within the settle range); unchanged otherwise."""
+    if not _upright(request, matrix):
+        return matrix
+    moved = target_mesh.moved(matrix)
+    gap = support_gap(moved, base_mesh)
+    height = float(moved.bounds[1][2] - moved.bounds[0][2])
+    if gap is None or abs(gap) > max(SETTLE_MIN_M, SETTLE_RANGE * height):
+        return matrix
+    settled = matrix.copy()
+    settled[2, 3] -= gap
+    return settled
+
+
+@dataclass
+class CandidateSet:
+    key: tuple  # (request key, seed, count, keep_size)
+    target_name: str
+    previous_matrix: np.ndarray  # the target's world matrix before the apply
+    phi: np.ndarray  # (K, 15) as sampled, best first
+    applied_phi: np.ndarray  # (K, 15) of the world matrices (after settling onto the base)
+    matrices: np.ndarray  # (K, 4, 4) target world matrices, best first
+    colliding: np.ndarray  # (K,) bool
+    supported: np.ndarray  # (K,) bool
+    penalties: np.ndarray  # (K,)
+    nfe: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.phi)
+
+
+def candidate_key(request: RelationRequest, seed: int, count: int, keep_size: bool) -> tuple:
+    return (request.key, int(seed), int(count), bool(keep_size))
+
+
+def build_candidate_set(request: RelationRequest, phi: np.ndarray, base_mesh: WorldMesh,
+                        target_mesh: WorldMesh, seed: int, keep_size: bool, nfe: int = 0
+                        ) -> CandidateSet:
+    """World matrices for every sampled phi, ranked by mesh penalty then model order."""
+    policy = ScalePolicy.KEEP if keep_size else ScalePolicy.ASPECT
+    matrices = np.stack([
+        settle_on_base(request, place_target(request.base.geometry, request.target.geometry, p,
+                                             policy), target_mesh, base_mesh)
+        for p in phi])
+    colliding, supported, penalties = [], [], []
+    for matrix in matrices:
+        moved = target_mesh.moved(matrix)
+        colliding.append(interpenetration(moved, base_mesh, tolerance=CONTACT_TOLERANCE).colliding)
+        supported.append(is_supported(moved, base_mesh))
+        penalties.append(rank_penalty(moved, base_mesh, tolerance=CONTACT_TOLERANCE))
+    penalties = np.asarray(penalties, dtype=np.float64)
+    geometry = request.target.geometry
+    applied = np.stack([extract_relation(request.base.geometry, ObjectGeometry(
+        m, geometry.bbox_min, geometry.bbox_max, geometry.up, geometry.front)) for m in matrices])
+    order = np.lexsort((np.arange(len(phi)), penalties))  # stable: model order breaks ties
+    return CandidateSet(
+        key=candidate_key(request, seed, len(phi), keep_size),
+        target_name=request.target.name,
+        previous_matrix=np.asarray(request.target.geometry.world_matrix),
+        phi=phi[order], applied_phi=applied[order], matrices=matrices[order],
+        colliding=np.asarray(colliding)[order], supported=np.asarray(supported)[order],
+        penalties=penalties[order], nfe=nfe,
+    )
+
+
+class CandidateCache:
+    """The latest candidate set per target object, for redo and Next/Previous Candidate."""
+
+    def __init__(self):
+        self._by_target: dict[str, CandidateSet] = {}
+
+    def get(self, key: tuple) -> CandidateSet | None:
+        for candidates in self._by_target.values():
+            if candidates.key == key:
+                return candidates
+        return None
+
+    def latest(self, target_name: str) -> CandidateSet | None:
+        return self._by_target.get(target_name)
+
+    def put(self, candidates: CandidateSet) -> None:
+        self._by_target[candidates.target_name] = candidates
+
+    def clear(self) -> None:
+        self._by_target.clear()
+
+
+CACHE = CandidateCache()

@@ -1,0 +1,152 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The one place where Blender objects meet oor_core: read geometry, write world matrices.
+
+Everything returned is plain numpy, so the core is tested with synthetic matrices and this
+module with real objects.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import bpy
+import numpy as np
+from mathutils import Matrix
+
+from ..oor_core.geometry.box_pose import GeometryError
+from ..oor_core.geometry.category_names import category_from_object_name
+from ..oor_core.geometry.object_frame import ObjectGeometry, object_frame
+
+GEOMETRY_TYPES = {'MESH', 'CURVE', 'SURFACE', 'FONT', 'META'}
+TRANSFORM_PATHS = {"location", "rotation_euler", "rotation_quaternion", "rotation_axis_angle",
+                   "scale", "delta_location", "delta_rotation_euler",
+                   "delta_rotation_quaternion", "delta_scale"}
+_EXACT = 1e-6  # relative tolerance for a written world matrix
+
+
+class BridgeError(ValueError):
+    """An object that cannot take part in a relation; the message names it and says why."""
+
+
+@dataclass(frozen=True)
+class SceneObject:
+    name: str
+    category: str
+    geometry: ObjectGeometry
+
+
+def _matrix(value) -> np.ndarray:
+    return np.array([list(row) for row in value], dtype=np.float64)
+
+
+def _corners(bound_box) -> np.ndarray:
+    return np.array([list(corner) for corner in bound_box], dtype=np.float64)
+
+
+def _collection_bounds(collection, depsgraph) -> np.ndarray | None:
+    """Corners of every geometry object a collection instances, in the collection's space."""
+    points = []
+    for member in collection.all_objects:
+        if member.type in GEOMETRY_TYPES:
+            evaluated = member.evaluated_get(depsgraph) if depsgraph else member
+            corners = _corners(evaluated.bound_box)
+            world = _matrix(member.matrix_world)
+            points.append(corners @ world[:3, :3].T + world[:3, 3])
+        elif member.instance_type == 'COLLECTION' and member.instance_collection is not None:
+            nested = _collection_bounds(member.instance_collection, depsgraph)
+            if nested is not None:
+                world = _matrix(member.matrix_world)
+                points.append(nested @ world[:3, :3].T + world[:3, 3])
+    if not points:
+        return None
+    return np.concatenate(points) - np.array(collection.instance_offset)
+
+
+def local_bounds(obj, depsgraph=None) -> tuple[np.ndarray, np.ndarray]:
+    """Local box of the evaluated object (modifiers applied) or of its instanced collection."""
+    if obj.type in GEOMETRY_TYPES:
+        evaluated = obj.evaluated_get(depsgraph) if depsgraph else obj
+        points = _corners(evaluated.bound_box)
+    elif obj.type == 'EMPTY' and obj.instance_type == 'COLLECTION':
+        if obj.instance_collection is None:
+            raise BridgeError(f"'{obj.name}' instances no collection, so it has no size")
+        points = _collection_bounds(obj.instance_collection, depsgraph)
+        if points is None:
+            raise BridgeError(f"'{obj.name}' instances the collection "
+                              f"'{obj.instance_collection.name}', which has no geometry")
+    elif obj.type == 'EMPTY':
+        raise BridgeError(f"'{obj.name}' is an empty with no geometry; relations need objects "
+                          "with a size (meshes, curves, text, metaballs or collection instances)")
+    else:
+        raise BridgeError(f"'{obj.name}' is a {obj.type.lower()}, not an object with geometry; "
+                          "relations need meshes, curves, text, metaballs or collection instances")
+    return points.min(axis=0), points.max(axis=0)
+
+
+def object_category(obj) -> str:
+    override = obj.oor.category.strip() if hasattr(obj, "oor") else ""
+    return override or category_from_object_name(obj.name)
+
+
+def read_object(obj, depsgraph=None) -> SceneObject:
+    """Geometry of a scene object in oor_core's terms; BridgeError names the object on failure."""
+    if depsgraph is None:
+        depsgraph = bpy.context.evaluated_depsgraph_get()
+    lo, hi = local_bounds(obj, depsgraph)
+    settings = getattr(obj, "oor", None)
+    up = settings.up_axis if settings else "POS_Z"
+    front = settings.front_axis if settings else "NEG_Y"
+    geometry = ObjectGeometry(_matrix(obj.evaluated_get(depsgraph).matrix_world), lo, hi, up, front)
+    try:
+        object_frame(geometry)
+    except (GeometryError, ValueError) as error:
+        raise BridgeError(f"'{obj.name}': {error}") from None
+    return SceneObject(obj.name, object_category(obj), geometry)
+
+
+def transform_warnings(obj) -> list[str]:
+    """Reasons why a written transform may not be what the user sees."""
+    warnings = []
+    active = [c.name for c in obj.constraints if c.enabled]
+    if active:
+        warnings.append(f"'{obj.name}' has constraints ({', '.join(active)}) that override its "
+                        "placement")
+    animation = obj.animation_data
+    if animation is not None:
+        driven = sorted({d.data_path.split("[")[0] for d in animation.drivers
+                         if d.data_path.split("[")[0] in TRANSFORM_PATHS})
+        if driven:
+            warnings.append(f"'{obj.name}' has drivers on {', '.join(driven)} that override its "
+                            "placement")
+    return warnings
+
+
+def _parent_matrix(obj) -> Matrix:
+    if obj.parent is None:
+        return Matrix.Identity(4)
+    return obj.parent.matrix_world @ obj.matrix_parent_inverse
+
+
+def write_world_matrix(obj, world_matrix) -> bool:
+    """Give `obj` exactly this world matrix without touching mesh data.
+
+    Location/rotation/scale cannot express a shear, which a rotated child of a non-uniformly
+    scaled parent may need; then the parent-inverse matrix absorbs it. Returns True in that case.
+    """
+    target = Matrix([list(row) for row in np.asarray(world_matrix, dtype=np.float64)])
+    if any(not np.isfinite(v) for row in target for v in row):
+        raise BridgeError(f"'{obj.name}': refusing to write a non-finite transform")
+    parent = _parent_matrix(obj)
+    obj.matrix_basis = parent.inverted_safe() @ target
+    reached = parent @ obj.matrix_basis
+    if _close(reached, target):
+        return False
+    obj.matrix_parent_inverse = (obj.parent.matrix_world.inverted_safe() @ target
+                                 @ obj.matrix_basis.inverted_safe())
+    return True
+
+
+def _close(a: Matrix, b: Matrix) -> bool:
+    da, db = np.array(a), np.array(b)
+    return bool(np.max(np.abs(da - db)) <= _EXACT * max(1.0, float(np.max(np.abs(db)))))
+

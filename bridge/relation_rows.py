@@ -1,0 +1,45 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The sidebar's relation list as a scene graph: checked before any work is done."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..oor_core.scene.scene_graph import SceneGraphError, validate_scene_graph
+from .request import RequestError, check_prompt
+
+
+@dataclass(frozen=True)
+class RelationRow:
+    base: object  # bpy Object
+    target: object
+    prompt: str
+
+
+def enabled_rows(settings) -> list[RelationRow]:
+    """The enabled rows, or RequestError naming the first incomplete one (rows count from 1)."""
+    rows = []
+    for number, row in enumerate(settings.relations, 1):
+        if not row.enabled:
+            continue
+        if row.base is None or row.target is None:
+            role = "base" if row.base is None else "target"
+            raise RequestError(f"Relation {number} has no {role} object (it may have been "
+                               "deleted); pick one or disable the row")
+        try:
+            prompt = check_prompt(row.prompt)
+        except RequestError as error:
+            raise RequestError(f"Relation {number} ('{row.base.name}' -> '{row.target.name}'): "
+                               f"{error}") from None
+        rows.append(RelationRow(row.base, row.target, prompt))
+    if not rows:
+        raise RequestError("The relation list has no enabled rows; add one from the selection")
+    return rows
+
+
+def check_graph(rows: list[RelationRow]) -> tuple[str, list[str]]:
+    """(root name, node names in placement order) or RequestError naming the problem."""
+    try:
+        return validate_scene_graph([(r.base.name, r.target.name) for r in rows])
+    except SceneGraphError as error:
+        raise RequestError(f"The relation list is not a scene graph: {error}") from None

@@ -1,0 +1,79 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Validate a base/target/prompt triple before any work, and read what the model needs.
+
+Every refusal names the object or the prompt and says why; nothing in the scene changes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..oor_core.geometry.placement import known_scales
+from .objects import BridgeError, SceneObject, read_object, transform_warnings
+
+MAX_PROMPT_CHARS = 300  # the text encoder reads 128 tokens; longer prompts are cut silently
+
+
+class RequestError(ValueError):
+    """Bad input for a relation; the message is shown to the user as is."""
+
+
+@dataclass(frozen=True)
+class RelationRequest:
+    base: SceneObject
+    target: SceneObject
+    prompt: str
+    known_scales: np.ndarray  # (6,) [s_T->B, s_B] of the objects as they are
+
+    @property
+    def key(self) -> tuple:
+        """Identifies the problem: same key and seed, same candidate world matrices.
+
+        The target's own pose does not matter (only its shape and size); the base's does.
+        """
+        base_pose = np.asarray(self.base.geometry.world_matrix).flatten()
+        return (self.base.name, self.target.name, self.prompt,
+                tuple(np.round(self.known_scales, 9)), tuple(np.round(base_pose, 9)))
+
+
+def check_prompt(prompt: str) -> str:
+    text = " ".join(prompt.split())
+    if not text:
+        raise RequestError("Type a prompt that describes the relation, e.g. 'A teapot pouring "
+                           "tea into a teacup'")
+    if len(text) > MAX_PROMPT_CHARS:
+        raise RequestError(f"The prompt is {len(text)} characters long; keep it under "
+                           f"{MAX_PROMPT_CHARS} (one sentence about the two objects)")
+    return text
+
+
+def check_editable(obj, role: str) -> None:
+    if obj.library is not None:
+        raise RequestError(f"The {role} '{obj.name}' is linked from '{obj.library.filepath}' "
+                           "and cannot be moved; make it local first")
+    if obj.override_library is not None and obj.override_library.is_system_override:
+        raise RequestError(f"The {role} '{obj.name}' is a non-editable library override; make "
+                           "it editable first")
+
+
+def build_request(base, target, prompt: str, depsgraph=None) -> RelationRequest:
+    """Everything checked and read; RequestError otherwise."""
+    if base is None or target is None:
+        raise RequestError("Choose a base and a target object (select two objects: the active "
+                           "one is the base)")
+    if base == target:
+        raise RequestError(f"'{base.name}' is both base and target; choose two different "
+                           "objects")
+    text = check_prompt(prompt)
+    check_editable(target, "target")
+    overrides = transform_warnings(target)
+    if overrides:
+        raise RequestError(f"The target {overrides[0]}; disable or remove them first")
+    try:
+        base_info, target_info = read_object(base, depsgraph), read_object(target, depsgraph)
+        scales = known_scales(base_info.geometry, target_info.geometry)
+    except (BridgeError, ValueError) as error:
+        raise RequestError(str(error)) from None
+    return RelationRequest(base_info, target_info, text, scales)

@@ -1,0 +1,174 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Several objects arranged together, and edits of an existing layout (Blender side).
+
+    request  = build_scene_request(rows)                 validate the graph, read every object
+    result   = sample_scene(model, request.edges, ...)    oor_core: joint sampling (Eq. 10)
+    choice   = choose_candidate(request, result, ...)    mesh-accurate check of every candidate
+    write_layout(request, choice.matrices)               one undo step for all moved objects
+
+The root object stays where it is; every other object keeps its real size.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..oor_core.geometry.box_pose import BoxPose, relative_phi
+from ..oor_core.geometry.object_frame import object_frame, world_matrix_for_pose
+from .meshes import WorldMesh, interpenetration, is_supported
+from .objects import (
+    BridgeError,
+    SceneObject,
+    read_object,
+    transform_warnings,
+    write_world_matrix,
+)
+from .pair import PREVIOUS_MATRIX_KEY
+from .relation_rows import RelationRow, check_graph
+from .request import RequestError, check_editable
+
+CONTACT_TOLERANCE = 0.002  # metres: closer is touching, deeper is colliding
+
+
+@dataclass
+class SceneRequest:
+    root: str
+    order: list[str]  # placement order, root first
+    objects: dict[str, object]  # name -> bpy Object
+    info: dict[str, SceneObject]
+    edges: list  # oor_core.scene.multi_object.SceneEdge
+
+    @property
+    def keys(self) -> list[tuple[str, str]]:
+        return [edge.key for edge in self.edges]
+
+    @property
+    def moving(self) -> list[str]:
+        return [name for name in self.order if name != self.root]
+
+
+@dataclass
+class Layout:
+    """Target world matrices of the moving objects, and what the final check found."""
+
+    matrices: dict[str, np.ndarray]
+    colliding_pairs: list[tuple[str, str]] = field(default_factory=list)
+    resting: list[str] = field(default_factory=list)  # targets that touch their base below
+    candidate: int = 0
+    inconsistency: float = 0.0
+
+
+def build_scene_request(rows: list[RelationRow], depsgraph, fixed: tuple[str, ...] = ()
+                        ) -> SceneRequest:
+    """Everything checked before any work: the graph, the objects, their transforms."""
+    from ..oor_core.scene.multi_object import SceneEdge, edge_known_scales  # torch, on first use
+
+    root, order = check_graph(rows)
+    objects = {}
+    for row in rows:
+        objects[row.base.name], objects[row.target.name] = row.base, row.target
+    for name in order:
+        if name == root or name in fixed:
+            continue
+        check_editable(objects[name], "object")
+        overrides = transform_warnings(objects[name])
+        if overrides:
+            raise RequestError(f"The object {overrides[0]}; disable or remove them first")
+    try:
+        info = {name: read_object(obj, depsgraph) for name, obj in objects.items()}
+    except BridgeError as error:
+        raise RequestError(str(error)) from None
+    poses = {name: object_frame(item.geometry).pose for name, item in info.items()}
+    edges = [SceneEdge(row.base.name, row.target.name, row.prompt,
+                       info[row.base.name].category, info[row.target.name].category,
+                       edge_known_scales(poses[row.base.name], poses[row.target.name]))
+             for row in rows]
+    return SceneRequest(root, order, objects, info, edges)
+
+
+def current_phi(request: SceneRequest) -> dict[tuple[str, str], np.ndarray]:
+    """The relations as they are in the scene now (what Refine starts from)."""
+    poses = {name: object_frame(item.geometry).pose for name, item in request.info.items()}
+    return {edge.key: relative_phi(poses[edge.base], poses[edge.target])
+            for edge in request.edges}
+
+
+def world_matrices(request: SceneRequest, root_frame_poses: dict[str, BoxPose],
+                   names=None) -> dict[str, np.ndarray]:
+    """World matrices that put each object's box at its pose in the root's canonical space."""
+    root = object_frame(request.info[request.root].geometry).pose
+    unit = root.longest_edge
+    out = {}
+    for name in names or request.moving:
+        pose = root_frame_poses[name]
+        frame = object_frame(request.info[name].geometry)
+        world = BoxPose(root.rotation @ pose.rotation,
+                        root.center + unit * (root.rotation @ pose.center), frame.pose.size)
+        out[name] = world_matrix_for_pose(frame, world)
+    return out
+
+
+def layout_from_phi(request: SceneRequest, phi: dict[tuple[str, str], np.ndarray],
+                    names=None) -> dict[str, np.ndarray]:
+    """World matrices from one phi per edge (consensus over parent paths)."""
+    from ..oor_core.scene.multi_object import consensus_poses
+
+    keys = request.keys
+    stacked = np.stack([np.asarray(phi[key], np.float64) for key in keys])[:, None, :]
+    poses = {node: found[0] for node, found in consensus_poses(keys, stacked).items()}
+    return world_matrices(request, poses, names)
+
+
+def check_layout(request: SceneRequest, matrices: dict[str, np.ndarray], meshes) -> Layout:
+    """Mesh-accurate check: pairs without a relation must not interpenetrate; targets that
+    rest on their base should touch it."""
+    placed = {name: (meshes[name].moved(matrices[name]) if name in matrices else meshes[name])
+              for name in request.order}
+    related = {frozenset(key) for key in request.keys}
+    colliding = []
+    names = request.order
+    for i, a in enumerate(names):
+        for b in names[i + 1:]:
+            if frozenset((a, b)) in related:
+                continue
+            if interpenetration(placed[a], placed[b], tolerance=CONTACT_TOLERANCE).colliding:
+                colliding.append((a, b))
+    resting = [edge.target for edge in request.edges
+               if edge.target in matrices and is_supported(placed[edge.target], placed[edge.base])]
+    return Layout(matrices, colliding, resting)
+
+
+def choose_candidate(request: SceneRequest, result, meshes) -> Layout:
+    """The best-ranked candidate without mesh collisions; else the least colliding one."""
+    best = None
+    for k in range(len(result)):
+        poses = {node: found[k] for node, found in result.poses.items()}
+        layout = check_layout(request, world_matrices(request, poses), meshes)
+        layout.candidate = k
+        layout.inconsistency = float(result.losses["inconsistency"][k])
+        if not layout.colliding_pairs:
+            return layout
+        if best is None or len(layout.colliding_pairs) < len(best.colliding_pairs):
+            best = layout
+    return best
+
+
+def scene_meshes(request: SceneRequest, depsgraph) -> dict[str, WorldMesh]:
+    return {name: WorldMesh.from_object(obj, depsgraph) for name, obj in request.objects.items()}
+
+
+def write_layout(request: SceneRequest, matrices: dict[str, np.ndarray]) -> None:
+    """Move every object of the layout; each remembers its pose for Reset."""
+    for name, matrix in matrices.items():
+        obj = request.objects[name]
+        obj[PREVIOUS_MATRIX_KEY] = [float(v) for v in np.array(obj.matrix_world).flatten()]
+        write_world_matrix(obj, matrix)
+
+
+def describe(layout: Layout) -> str:
+    if layout.colliding_pairs:
+        pairs = ", ".join(f"'{a}' and '{b}'" for a, b in layout.colliding_pairs)
+        return f"no collision-free candidate: {pairs} interpenetrate"
+    return "no collisions"

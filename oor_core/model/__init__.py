@@ -1,0 +1,1 @@
+"""The diffusion model: text encoder, score network, VE SDE, samplers, ranking, checkpoints."""

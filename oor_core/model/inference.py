@@ -1,0 +1,301 @@
+"""High-level OOR sampling: load a trained model, encode the text condition, sample and rank.
+
+    model = OORModel.load()                      # shipped weights, bundled MiniLM encoder
+    cands = model.sample("A cup on a table", "table", "cup", known_scales=s6, seed=0)
+    cands.phi[0]                                 # best-ranked 15-D OOR vector
+
+Known scales (s_T->B, s_B), when given, come back exactly in every candidate; the pose is
+sampled conditioned on them (see docs/MODEL.md for the learned vs inpainting comparison).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ..geometry.oor_vector import PHI_DIM, R6, SCALES
+from ..geometry.rotation6d import matrix_to_r6, r6_to_matrix
+from .checkpoint import ModelLoadError, load_checkpoint, read_metadata
+from .ranking import DEFAULT_RANKING, candidate_energy
+from .samplers import SAMPLER_NAMES, Denoiser, SamplingError, run_sampler
+from .score_network import (
+    ConditionedScore,
+    PhiSpace,
+    ScoreNet,
+    ScoreNetConfig,
+    make_scale_cond,
+)
+from .sde import VESDE
+from .text_encoder import TextEncoder
+
+WEIGHTS_DIR = Path(__file__).resolve().parents[1] / "weights"
+DEFAULT_WEIGHTS = WEIGHTS_DIR / "oor_model.safetensors"
+KNOWN_SCALE_MODES = ("learned", "inpaint")
+_SCALE_FLOOR = 1e-3  # unknown sampled scales are clamped positive (paper App. B: scale guidance)
+_ROW_CHUNK = 4096  # rows per sampler call in batched evaluation
+
+
+def set_num_threads(n: int | None) -> int:
+    """Set torch's intra-op threads (None leaves it); returns the setting now in force."""
+    if n:
+        torch.set_num_threads(int(n))
+    return torch.get_num_threads()
+
+
+@dataclass
+class Candidates:
+    """Ranked OOR candidates for one query: phi (K,15) best first, energies (lower = better)."""
+
+    phi: np.ndarray
+    scores: np.ndarray
+    nfe: int
+    seed: int
+    sampler: str
+
+    @property
+    def best(self) -> np.ndarray:
+        return self.phi[0]
+
+    def __len__(self) -> int:
+        return len(self.phi)
+
+
+class OORModel:
+    """A trained score network with its normalisation, SDE and text encoder."""
+
+    def __init__(self, net: ScoreNet, normalizer: PhiSpace, sde: VESDE,
+                 encoder: TextEncoder, metadata: dict, path: Path | None = None):
+        self.net = net.eval()
+        for p in self.net.parameters():
+            p.requires_grad_(False)
+        self.normalizer = normalizer
+        self.sde = sde
+        self.encoder = encoder
+        self.metadata = metadata
+        self.path = path
+        self.known_scale_mode = metadata.get("known_scale_mode", "learned")
+        self._text_cache: dict[tuple[str, str, str], torch.Tensor] = {}
+
+    # ---------------------------------------------------------------- loading
+    @classmethod
+    def load(cls, path: str | os.PathLike | None = None, encoder: TextEncoder | None = None,
+             num_threads: int | None = None) -> OORModel:
+        """Load weights (default: the shipped model) and check the encoder identity.
+
+        Raises ModelLoadError (file missing / corrupt / truncated / inconsistent) or
+        ModelEncoderMismatch (encoder differs from the one the model was trained with).
+        """
+        set_num_threads(num_threads)
+        path = Path(path) if path is not None else DEFAULT_WEIGHTS
+        if encoder is None:
+            meta = read_metadata(path)
+            encoder = encoder_for_metadata(meta)
+        tensors, meta = load_checkpoint(path, encoder.identity)
+        return cls.from_state(tensors, meta, encoder, path)
+
+    @classmethod
+    def from_state(cls, tensors: dict, meta: dict, encoder: TextEncoder,
+                   path: Path | None = None) -> OORModel:
+        try:
+            net = ScoreNet(ScoreNetConfig.from_dict(meta["network"]))
+            net.load_state_dict(tensors, strict=True)
+        except (TypeError, ValueError, RuntimeError) as exc:
+            raise ModelLoadError(f"{path}: weights do not match the network: {exc}") from exc
+        return cls(net, PhiSpace.from_dict(meta["normalization"]),
+                   VESDE.from_dict(meta["sde"]), encoder, meta, path)
+
+    # --------------------------------------------------------------- condition
+    def text_features(self, prompts, base_names, target_names) -> torch.Tensor:
+        """(Q, H) fused text features of the (c, B, T) triples, cached per triple."""
+        keys = list(zip(prompts, base_names, target_names, strict=True))
+        todo = sorted({k for k in keys if k not in self._text_cache})
+        if todo:
+            texts = sorted({s for k in todo for s in k})
+            emb = dict(zip(texts, self.encoder.encode(texts), strict=True))
+            stacked = np.stack([np.concatenate([emb[c], emb[b], emb[t]]) for c, b, t in todo])
+            with torch.inference_mode():
+                feats = self.net.encode_text(torch.from_numpy(stacked))
+            for key, feat in zip(todo, feats, strict=True):
+                self._text_cache[key] = feat
+        return torch.stack([self._text_cache[k] for k in keys])
+
+    # ---------------------------------------------------------------- sampling
+    def _prepare(self, text_feat, known_scales, num, generator, mode):
+        """Rows for Q queries x num samples: initial noise, denoiser inputs."""
+        q = text_feat.shape[0]
+        rows = q * num
+        x_init = self.sde.prior_sample((rows, PHI_DIM), generator=generator)
+        known = np.full((q, 6), np.nan) if known_scales is None else np.asarray(
+            known_scales, dtype=np.float64).reshape(q, 6)
+        has = np.isfinite(known).all(axis=1)
+        if np.any(has & (known <= 0).any(axis=1)):
+            raise ValueError("known scales must be positive")
+        full = np.zeros((q, PHI_DIM))
+        full[:, SCALES] = np.where(has[:, None], known, 1.0)
+        values = self.normalizer.normalize(torch.from_numpy(full).float())
+        values = values.repeat_interleave(num, dim=0)
+        has_rows = torch.from_numpy(has).repeat_interleave(num)
+        mask = torch.zeros(rows, PHI_DIM, dtype=torch.bool)
+        mask[:, SCALES] = has_rows[:, None]
+        learned = mode == "learned"
+        scale_cond = make_scale_cond(values[:, SCALES], has_rows & learned)
+        noise = None if learned else x_init / self.sde.sigma_max
+        score = ConditionedScore(self.net, text_feat.repeat_interleave(num, dim=0), scale_cond)
+        return x_init, score, dict(known_values=values, known_mask=mask, known_noise=noise), known
+
+    def _finish(self, x: torch.Tensor, known: np.ndarray, num: int) -> np.ndarray:
+        space = self.normalizer
+        raw = x.double() * space.std.double() + space.mean.double()
+        if not torch.isfinite(raw).all():
+            raise SamplingError("model produced NaN/inf OOR samples")
+        q = known.shape[0]
+        has = np.isfinite(known).all(axis=1)
+        rows = torch.from_numpy(np.repeat(has, num))
+        if rows.any():  # map back with the exact known sizes, not their float32 rounding
+            log_known = torch.from_numpy(np.log(np.repeat(known[has], num, axis=0)))
+            raw[rows, SCALES.start:] = log_known
+        phi = space.from_raw(raw).numpy().reshape(q, num, PHI_DIM)
+        if not np.isfinite(phi).all():
+            raise SamplingError("model produced NaN/inf OOR samples")
+        phi[has, :, SCALES] = known[has][:, None, :]
+        phi[..., SCALES] = np.maximum(phi[..., SCALES], _SCALE_FLOOR)
+        try:
+            phi[..., R6] = matrix_to_r6(r6_to_matrix(phi[..., R6]))
+        except ValueError as exc:
+            raise SamplingError(f"model produced a degenerate rotation: {exc}") from exc
+        return phi
+
+    def _mode(self, known_scale_mode):
+        mode = known_scale_mode or self.known_scale_mode
+        if mode not in KNOWN_SCALE_MODES:
+            raise ValueError(f"known_scale_mode must be one of {KNOWN_SCALE_MODES}, got {mode!r}")
+        return mode
+
+    def sample(self, prompt: str, base_name: str, target_name: str, known_scales=None,
+               num_candidates: int = 16, seed: int = 0, sampler: str = "default",
+               steps: int | None = None, rank: bool = True, ranking: str = DEFAULT_RANKING,
+               guidance=None, plausibility=None, known_scale_mode: str | None = None,
+               sigma_end: float | None = None) -> Candidates:
+        """Sample `num_candidates` OOR vectors for one (c, B, T) query, ranked best first.
+
+        known_scales: None or (6,) [s_T->B, s_B] (returned exactly). guidance: optional
+        callable(phi (K,15) tensor, t) -> weighted loss gradient, applied to the denoised
+        estimate. plausibility: optional callable(phi (K,15) tensor) -> (K,) penalty.
+        """
+        if sampler not in SAMPLER_NAMES:
+            raise ValueError(f"unknown sampler {sampler!r}; choose from {SAMPLER_NAMES}")
+        if num_candidates < 1:
+            raise ValueError("num_candidates must be at least 1")
+        mode = self._mode(known_scale_mode)
+        gen = torch.Generator().manual_seed(int(seed))
+        with torch.inference_mode(guidance is None):
+            text_feat = self.text_features([prompt], [base_name], [target_name])
+            x_init, score, known_kw, known = self._prepare(
+                text_feat, None if known_scales is None else [known_scales], num_candidates,
+                gen, mode)
+            den = Denoiser(score, self.sde, guidance=guidance, normalizer=self.normalizer,
+                           **known_kw)
+            x = run_sampler(sampler, den, x_init, self.sde, steps, sigma_end)
+            nfe = den.nfe
+            phi = self._finish(x, known, num_candidates)[0]
+            if rank and num_candidates > 1:
+                energy = self._energy(score, known_kw["known_mask"], phi, mode, ranking, gen)
+                if plausibility is not None:
+                    penalty = torch.as_tensor(plausibility(torch.from_numpy(phi)))
+                    energy = energy + penalty.to(energy.dtype)
+                energy = energy.double().numpy()
+                order = np.argsort(energy, kind="stable")
+                phi, energy = phi[order], energy[order]
+            else:
+                energy = np.zeros(num_candidates)
+        return Candidates(phi=phi, scores=energy, nfe=nfe, seed=int(seed), sampler=sampler)
+
+    def _energy(self, score, known_mask, phi: np.ndarray, mode: str, method: str, gen):
+        """Ranking energies (rows,) of finished samples phi (..., 15); lower is better."""
+        x = self.normalizer.normalize(torch.from_numpy(phi.reshape(-1, PHI_DIM)).float())
+        if mode == "inpaint":  # rank with the learned-condition view of the same network
+            score = ConditionedScore(self.net, score.text_feat, make_scale_cond(
+                x[:, SCALES], known_mask[:, SCALES.start]))
+        den = Denoiser(score, self.sde, known_values=x, known_mask=known_mask)
+        return candidate_energy(den, x, method=method, generator=gen)
+
+    def sample_batch(self, prompts, base_names, target_names, known_scales=None,
+                     num_samples: int = 16, seed: int = 0, sampler: str = "default",
+                     steps: int | None = None, known_scale_mode: str | None = None,
+                     rank_from: int = 0, ranking: str = DEFAULT_RANKING,
+                     sigma_end: float | None = None) -> np.ndarray:
+        """Samples (Q, num_samples, 15) for many queries (evaluation).
+
+        Unranked by default (the model's distribution). With rank_from = K > num_samples, K
+        candidates are drawn per query and the num_samples best-ranked are returned (what a
+        user gets from `sample`, which always ranks)."""
+        mode = self._mode(known_scale_mode)
+        q = len(prompts)
+        known_all = None if known_scales is None else np.asarray(known_scales, np.float64)
+        out = np.empty((q, num_samples, PHI_DIM))
+        draw = max(num_samples, int(rank_from))
+        per_chunk = max(1, _ROW_CHUNK // draw)
+        gen = torch.Generator().manual_seed(int(seed))
+        with torch.inference_mode():
+            for start in range(0, q, per_chunk):
+                sl = slice(start, min(q, start + per_chunk))
+                text_feat = self.text_features(prompts[sl], base_names[sl], target_names[sl])
+                known = None if known_all is None else known_all[sl]
+                x_init, score, known_kw, known = self._prepare(text_feat, known, draw, gen, mode)
+                den = Denoiser(score, self.sde, **known_kw)
+                x = run_sampler(sampler, den, x_init, self.sde, steps, sigma_end)
+                phi = self._finish(x, known, draw)
+                if draw > num_samples:
+                    energy = self._energy(score, known_kw["known_mask"], phi, mode, ranking, gen)
+                    best = np.argsort(energy.reshape(-1, draw).numpy(), axis=1, kind="stable")
+                    phi = np.take_along_axis(phi, best[:, :num_samples, None], axis=1)
+                out[sl] = phi
+        return out
+
+
+def encoder_for_metadata(meta: dict, **options) -> TextEncoder:
+    """The encoder a model was trained with: bundled MiniLM, or T5 from $OOR_T5_PATH."""
+    name = meta["encoder"]["name"]
+    if name.startswith("t5-encoder:"):
+        t5 = options.pop("path", None) or os.environ.get("OOR_T5_PATH")
+        if not t5:
+            raise ModelLoadError(f"model needs the T5 encoder {name!r}: set OOR_T5_PATH to its "
+                                 "local folder or pass a TextEncoder")
+        return TextEncoder("t5", t5, **options)
+    return TextEncoder("minilm", **options)
+
+
+class EvalSampler:
+    """The evaluation harness's sampler protocol around an OORModel."""
+
+    def __init__(self, model: OORModel, sampler: str = "default", steps: int | None = None,
+                 known_scale_mode: str | None = None, rank_from: int = 0,
+                 sigma_end: float | None = None, ranking: str = DEFAULT_RANKING):
+        self.model = model
+        self.ranking = ranking
+        self.sigma_end = None if sigma_end is None else float(sigma_end)
+        self.sampler = sampler
+        self.steps = None if steps is None else int(steps)
+        self.known_scale_mode = known_scale_mode
+        self.rank_from = int(rank_from)
+
+    def sample(self, prompts, base_names, target_names, known_scales, num_samples: int,
+               seed: int) -> np.ndarray:
+        return self.model.sample_batch(list(prompts), list(base_names), list(target_names),
+                                       known_scales, num_samples, seed, self.sampler,
+                                       self.steps, self.known_scale_mode, self.rank_from,
+                                       ranking=self.ranking, sigma_end=self.sigma_end)
+
+
+def load_eval_sampler(checkpoint=None, sampler: str = "default", **options) -> EvalSampler:
+    """Harness entry point. options: steps, known_scale_mode ('learned' | 'inpaint'), rank_from
+    (K: return the best-ranked of K candidates per query), ranking (the energy that ranks them),
+    num_threads, model (an OORModel)."""
+    model = options.pop("model", None) or OORModel.load(checkpoint,
+                                                          num_threads=options.pop("num_threads",
+                                                                                  None))
+    return EvalSampler(model, sampler, **options)

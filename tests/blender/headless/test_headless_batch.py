@@ -1,0 +1,125 @@
+"""oor_batch.py as users run it: a subprocess on saved .blend files."""
+
+import json
+import pathlib
+import subprocess
+import sys
+
+import bpy
+import numpy as np
+import pytest
+
+from scene_helpers import add_box
+
+REPO = pathlib.Path(__file__).resolve().parents[3]
+SCRIPT = REPO / "oor_batch.py"
+
+
+def run_batch(*args, timeout=300):
+    return subprocess.run([sys.executable, str(SCRIPT), *map(str, args)], cwd=REPO,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.fixture
+def tea_scene(tmp_path):
+    """A saved scene: table, cup on the floor beside it, a vase; no add-on registered."""
+    bpy.ops.wm.read_factory_settings(use_empty=True)
+    add_box("Table", (1.2, 0.8, 0.75), location=(0.3, 0.2, 0.0), rotation=(0, 0, 15),
+            center=(0, 0, 0.375))
+    add_box("Teacup", (0.08, 0.08, 0.09), location=(2.0, 0.0, 0.0), center=(0, 0, 0.045))
+    add_box("Vase", (0.12, 0.12, 0.3), location=(-2.0, 0.0, 0.0), center=(0, 0, 0.15))
+    path = tmp_path / "tea.blend"
+    bpy.ops.wm.save_as_mainfile(filepath=str(path))
+    return path
+
+
+def load_objects(path):
+    bpy.ops.wm.open_mainfile(filepath=str(path))
+    bpy.context.view_layer.update()
+    return bpy.data.objects
+
+
+def world_box(obj):
+    world = np.array(obj.matrix_world)
+    corners = np.array([list(c) for c in obj.bound_box]) @ world[:3, :3].T + world[:3, 3]
+    return corners.min(axis=0), corners.max(axis=0)
+
+
+def test_single_relation_saves_reports_and_keeps_the_input(tea_scene, tmp_path):
+    before = tea_scene.read_bytes()
+    out, report = tmp_path / "out.blend", tmp_path / "report.json"
+    result = run_batch("--blend", tea_scene, "--relation", "Table", "Teacup",
+                       "A teacup on a table", "--save", out, "--report", report)
+    assert result.returncode == 0, result.stderr
+    assert tea_scene.read_bytes() == before
+    data = json.loads(report.read_text())
+    assert len(data["relations"][0]["phi"]) == 15
+    objects = load_objects(out)
+    cup_lo, _ = world_box(objects["Teacup"])
+    _, table_hi = world_box(objects["Table"])
+    assert abs(cup_lo[2] - table_hi[2]) <= 0.005
+    np.testing.assert_allclose(np.array(objects["Teacup"].matrix_world),
+                               data["objects"]["Teacup"]["matrix_world"], atol=1e-6)
+
+
+def test_jobs_file_one_line_per_failed_job_and_no_partial_output(tea_scene, tmp_path):
+    good_out, bad_out = tmp_path / "good.blend", tmp_path / "bad.blend"
+    jobs = tmp_path / "jobs.jsonl"
+    jobs.write_text("\n".join(json.dumps(job) for job in [
+        {"blend": str(tea_scene), "relations": [["Table", "Teacup", "A teacup on a table"]],
+         "save": str(good_out), "report": str(tmp_path / "good.json")},
+        {"blend": str(tea_scene), "relations": [["Table", "Ghost", "A ghost on a table"]],
+         "save": str(bad_out), "report": str(tmp_path / "bad.json")},
+        {"blend": str(tmp_path / "missing.blend"), "relations": [["A", "B", "A b on an a"]]},
+    ]) + "\n")
+    result = run_batch("--jobs", jobs)
+    assert result.returncode == 1
+    errors = [line for line in result.stderr.splitlines() if line.startswith("oor_batch: job")]
+    assert len(errors) == 2
+    assert "job 2 failed" in errors[0] and "'Ghost'" in errors[0]
+    assert "job 3 failed" in errors[1] and "missing.blend" in errors[1]
+    assert good_out.exists() and (tmp_path / "good.json").exists()
+    assert not bad_out.exists() and not (tmp_path / "bad.json").exists()
+    assert not list(tmp_path.glob(".*"))  # no temporary files left behind
+
+
+def test_several_relations_are_arranged_together(tea_scene, tmp_path):
+    out, report = tmp_path / "scene.blend", tmp_path / "scene.json"
+    result = run_batch("--blend", tea_scene, "--relation", "Table", "Teacup",
+                       "A teacup on a table", "--relation", "Table", "Vase",
+                       "A vase on a table", "--save", out, "--report", report)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(report.read_text())
+    assert {(r["base"], r["target"]) for r in data["relations"]} == {("Table", "Teacup"),
+                                                                    ("Table", "Vase")}
+    assert data["scene_check"]["root"] == "Table"
+    assert "collision" in data["scene_check"]["losses"]
+    objects = load_objects(out)
+    _, table_hi = world_box(objects["Table"])
+    for name in ("Teacup", "Vase"):
+        lo, _ = world_box(objects[name])
+        assert lo[2] >= table_hi[2] - 0.02, name
+
+
+def test_bad_arguments_fail_clearly(tea_scene, tmp_path):
+    result = run_batch("--blend", tea_scene, "--relation", "Table", "Teacup", "  ",
+                       "--save", tmp_path / "x.blend")
+    assert result.returncode == 1
+    assert "Type a prompt" in result.stderr
+    assert not (tmp_path / "x.blend").exists()
+
+
+def test_refine_mode_nudges_the_saved_layout(tea_scene, tmp_path):
+    placed, report = tmp_path / "placed.blend", tmp_path / "refined.json"
+    first = run_batch("--blend", tea_scene, "--relation", "Table", "Teacup",
+                      "A teacup on a table", "--save", placed)
+    assert first.returncode == 0, first.stderr
+    refined = tmp_path / "refined.blend"
+    result = run_batch("--blend", placed, "--mode", "refine", "--relation", "Table", "Teacup",
+                       "A teacup on a table", "--save", refined, "--report", report)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(report.read_text())
+    assert data["mode"] == "refine" and data["scene_check"]["root"] == "Table"
+    before = load_objects(placed)["Teacup"].matrix_world.copy()
+    after = load_objects(refined)["Teacup"].matrix_world
+    assert (after.translation - before.translation).length < 0.2  # a small edit stays small
