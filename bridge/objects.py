@@ -7,6 +7,7 @@ module with real objects.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import bpy
@@ -15,13 +16,19 @@ from mathutils import Matrix
 
 from ..oor_core.geometry.box_pose import GeometryError
 from ..oor_core.geometry.category_names import category_from_object_name
+from ..oor_core.geometry.euler_fit import fit_euler
 from ..oor_core.geometry.object_frame import ObjectGeometry, object_frame
 
 GEOMETRY_TYPES = {'MESH', 'CURVE', 'SURFACE', 'FONT', 'META'}
 TRANSFORM_PATHS = {"location", "rotation_euler", "rotation_quaternion", "rotation_axis_angle",
                    "scale", "delta_location", "delta_rotation_euler",
                    "delta_rotation_quaternion", "delta_scale"}
-_EXACT = 1e-6  # relative tolerance for a written world matrix
+# A written world matrix is reached when it is this close, relative to its largest entry (at least
+# 1): Blender keeps location/rotation/scale in float32 and composes them in float32, which lands up
+# to ~5e-6 away (measured); a real shear that loc/rot/scale cannot hold is off by far more.
+_REACHED = 128 * float(np.finfo(np.float32).eps)
+_EULER_ORDERS = {'XYZ', 'XZY', 'YXZ', 'YZX', 'ZXY', 'ZYX'}
+_CHANNELS = ("location", "rotation_euler", "rotation_quaternion", "rotation_axis_angle", "scale")
 
 
 class BridgeError(ValueError):
@@ -128,7 +135,8 @@ def _parent_matrix(obj) -> Matrix:
 
 
 def write_world_matrix(obj, world_matrix) -> bool:
-    """Give `obj` exactly this world matrix without touching mesh data.
+    """Give `obj` exactly this world matrix without touching mesh data, or raise BridgeError with
+    the object unchanged.
 
     Location/rotation/scale cannot express a shear, which a rotated child of a non-uniformly
     scaled parent may need; then the parent-inverse matrix absorbs it. Returns True in that case.
@@ -136,17 +144,79 @@ def write_world_matrix(obj, world_matrix) -> bool:
     target = Matrix([list(row) for row in np.asarray(world_matrix, dtype=np.float64)])
     if any(not np.isfinite(v) for row in target for v in row):
         raise BridgeError(f"'{obj.name}': refusing to write a non-finite transform")
-    parent = _parent_matrix(obj)
-    obj.matrix_basis = parent.inverted_safe() @ target
-    reached = parent @ obj.matrix_basis
-    if _close(reached, target):
-        return False
-    obj.matrix_parent_inverse = (obj.parent.matrix_world.inverted_safe() @ target
-                                 @ obj.matrix_basis.inverted_safe())
-    return True
+    with unchanged_on_error([obj]):
+        parent = _parent_matrix(obj)
+        obj.matrix_basis = parent.inverted_safe() @ target
+        if _close(parent @ obj.matrix_basis, target):
+            return False
+        # Blender decomposed in float32, which near gimbal lock misses by ~1e-4: do it in float64.
+        _set_basis_exactly(obj, np.linalg.inv(np.array(parent)) @ np.array(target))
+        if _close(parent @ obj.matrix_basis, target):
+            return False
+        if obj.parent is None:
+            raise BridgeError(f"'{obj.name}': the placement needs a shear that location, rotation "
+                              "and scale cannot hold (there is no parent to absorb it); nothing "
+                              "was moved")
+        obj.matrix_parent_inverse = (obj.parent.matrix_world.inverted_safe() @ target
+                                     @ obj.matrix_basis.inverted_safe())
+        if not _close(obj.parent.matrix_world @ obj.matrix_parent_inverse @ obj.matrix_basis,
+                      target):
+            raise BridgeError(f"'{obj.name}': its parent '{obj.parent.name}' cannot be "
+                              "inverted to reach the placement; nothing was moved")
+        return True
+
+
+def _set_basis_exactly(obj, basis: np.ndarray) -> None:
+    """Location, rotation (in the object's own rotation mode) and scale for `basis`, fitted in
+    float64; a negative determinant becomes negative scale on all axes, as Blender does."""
+    linear = basis[:3, :3]
+    scale = np.linalg.norm(linear, axis=0)
+    if np.any(scale < 1e-12):
+        return  # degenerate: nothing better than Blender's own attempt
+    if np.linalg.det(linear) < 0:
+        scale = -scale
+    rotation = linear / scale
+    if obj.rotation_mode in _EULER_ORDERS:
+        obj.rotation_euler = fit_euler(rotation, obj.rotation_mode, tuple(obj.rotation_euler))
+    else:
+        quaternion = Matrix(rotation.tolist()).to_quaternion()
+        if obj.rotation_mode == 'QUATERNION':
+            obj.rotation_quaternion = quaternion
+        else:
+            axis, angle = quaternion.to_axis_angle()
+            obj.rotation_axis_angle = (angle, *axis)
+    obj.location = tuple(basis[:3, 3])
+    obj.scale = tuple(scale)
+
+
+@contextmanager
+def unchanged_on_error(objects, properties: tuple[str, ...] = ()):
+    """Within: if anything raises (also Ctrl-C), every object gets back its transform and these
+    custom properties as they were, so a failed write never leaves a half-moved scene."""
+    saved = []
+    for obj in objects:
+        kept = {key: (list(obj[key]) if key in obj else None) for key in properties}
+        # The stored channels themselves, not matrix_basis: a matrix -> Euler -> matrix round
+        # trip is not bit-exact, and "unchanged" means unchanged.
+        channels = {name: tuple(getattr(obj, name)) for name in _CHANNELS}
+        saved.append((obj, obj.rotation_mode, channels, obj.matrix_parent_inverse.copy(), kept))
+    try:
+        yield
+    except BaseException:
+        for obj, rotation_mode, channels, parent_inverse, kept in saved:
+            obj.matrix_parent_inverse = parent_inverse
+            obj.rotation_mode = rotation_mode
+            for name, value in channels.items():
+                setattr(obj, name, value)
+            for key, value in kept.items():
+                if value is not None:
+                    obj[key] = value
+                elif key in obj:
+                    del obj[key]
+        raise
 
 
 def _close(a: Matrix, b: Matrix) -> bool:
     da, db = np.array(a), np.array(b)
-    return bool(np.max(np.abs(da - db)) <= _EXACT * max(1.0, float(np.max(np.abs(db)))))
+    return bool(np.max(np.abs(da - db)) <= _REACHED * max(1.0, float(np.max(np.abs(db)))))
 

@@ -14,7 +14,7 @@ import numpy as np
 from ..oor_core.errors import SamplingError
 from .candidates import CACHE, CandidateSet, build_candidate_set, candidate_key
 from .meshes import WorldMesh
-from .objects import write_world_matrix
+from .objects import unchanged_on_error, write_world_matrix
 from .request import RelationRequest, RequestError
 
 PREVIOUS_MATRIX_KEY = "oor_previous_matrix"  # custom property: the pose before the last apply
@@ -65,8 +65,9 @@ def candidates_for(model_getter, request: RelationRequest, base, target, depsgra
 def apply_candidate(target, candidates: CandidateSet, index: int) -> str:
     """Move the target to candidate `index` (wrapped); returns a one-line summary."""
     index %= len(candidates)
-    target[PREVIOUS_MATRIX_KEY] = [float(v) for v in candidates.previous_matrix.flatten()]
-    write_world_matrix(target, candidates.matrices[index])
+    with unchanged_on_error([target], (PREVIOUS_MATRIX_KEY,)):
+        target[PREVIOUS_MATRIX_KEY] = [float(v) for v in candidates.previous_matrix.flatten()]
+        write_world_matrix(target, candidates.matrices[index])
     state = "collides with the base" if candidates.colliding[index] else "clean"
     if candidates.supported[index] and not candidates.colliding[index]:
         state = "resting on the base"
@@ -78,6 +79,7 @@ def restore_previous(target) -> bool:
     stored = target.get(PREVIOUS_MATRIX_KEY)
     if stored is None or len(stored) != 16:
         return False
-    write_world_matrix(target, np.array(stored, dtype=np.float64).reshape(4, 4))
-    del target[PREVIOUS_MATRIX_KEY]
+    with unchanged_on_error([target], (PREVIOUS_MATRIX_KEY,)):
+        write_world_matrix(target, np.array(stored, dtype=np.float64).reshape(4, 4))
+        del target[PREVIOUS_MATRIX_KEY]
     return True

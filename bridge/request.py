@@ -11,9 +11,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..oor_core.geometry.placement import known_scales
+from ..oor_core.model.prompt_text import PromptError, clean_prompt
 from .objects import BridgeError, SceneObject, read_object, transform_warnings
-
-MAX_PROMPT_CHARS = 300  # the text encoder reads 128 tokens; longer prompts are cut silently
 
 
 class RequestError(ValueError):
@@ -39,14 +38,10 @@ class RelationRequest:
 
 
 def check_prompt(prompt: str) -> str:
-    text = " ".join(prompt.split())
-    if not text:
-        raise RequestError("Type a prompt that describes the relation, e.g. 'A teapot pouring "
-                           "tea into a teacup'")
-    if len(text) > MAX_PROMPT_CHARS:
-        raise RequestError(f"The prompt is {len(text)} characters long; keep it under "
-                           f"{MAX_PROMPT_CHARS} (one sentence about the two objects)")
-    return text
+    try:
+        return clean_prompt(prompt)
+    except PromptError as error:
+        raise RequestError(str(error)) from None
 
 
 def check_editable(obj, role: str) -> None:

@@ -23,6 +23,7 @@ from .objects import (
     SceneObject,
     read_object,
     transform_warnings,
+    unchanged_on_error,
     write_world_matrix,
 )
 from .pair import PREVIOUS_MATRIX_KEY
@@ -160,11 +161,12 @@ def scene_meshes(request: SceneRequest, depsgraph) -> dict[str, WorldMesh]:
 
 
 def write_layout(request: SceneRequest, matrices: dict[str, np.ndarray]) -> None:
-    """Move every object of the layout; each remembers its pose for Reset."""
-    for name, matrix in matrices.items():
-        obj = request.objects[name]
-        obj[PREVIOUS_MATRIX_KEY] = [float(v) for v in np.array(obj.matrix_world).flatten()]
-        write_world_matrix(obj, matrix)
+    """Move every object of the layout, each remembering its pose for Reset; all or none."""
+    moved = [request.objects[name] for name in matrices]
+    with unchanged_on_error(moved, (PREVIOUS_MATRIX_KEY,)):
+        for obj, matrix in zip(moved, matrices.values(), strict=True):
+            obj[PREVIOUS_MATRIX_KEY] = [float(v) for v in np.array(obj.matrix_world).flatten()]
+            write_world_matrix(obj, matrix)
 
 
 def describe(layout: Layout) -> str:

@@ -1,17 +1,16 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The headless batch runner behind oor_batch.py (interface: DESIGN.md section 5).
 
-One job = one scene: open a .blend (or use the one Blender opened), apply its relations, then
-save and report. Outputs are written to temporary files and renamed only when the whole job
-succeeded, so a failed job leaves nothing behind, and the input file is never written unless
-`save` names it. The model is loaded once for all jobs.
+One job = one scene: open its .blend (or a clean factory scene when it names none), apply its
+relations, then save and report. Outputs are staged and published together only when the whole
+job succeeded (headless/outputs.py), so a failed job leaves nothing behind, and the input file is
+never written unless `save` names it. Every job starts from its own file, never from the state a
+previous job left. The model is loaded once for all jobs.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import uuid
 from pathlib import Path
 
 import bpy
@@ -29,10 +28,13 @@ from ..bridge.scene import (
     scene_meshes,
     write_layout,
 )
-from ..oor_core.errors import ModelLoadError
+from ..oor_core.errors import ModelLoadError, SamplingError
+from ..oor_core.model.prompt_text import echo
 from ..oor_core.scene.editing import refine
 from ..oor_core.scene.multi_object import sample_scene
 from .jobs import Job, JobError
+from .outputs import StagedOutputs
+from .signals import InterruptWatch
 
 
 def _matrix_rows(obj) -> list[list[float]]:
@@ -45,24 +47,36 @@ def _scene_rows(job: Job) -> list[RelationRow]:
     for base_name, target_name, prompt in job.relations:
         for name in (base_name, target_name):
             if scene.objects.get(name) is None:
-                raise JobError(f"relation ('{base_name}', '{target_name}', '{prompt}'): no "
-                               f"object named '{name}' in the scene")
+                source = job.blend or FACTORY_SCENE
+                raise JobError(f"relation ('{base_name}', '{target_name}', {echo(prompt)}): no "
+                               f"object named '{name}' in {source}")
         rows.append(RelationRow(scene.objects[base_name], scene.objects[target_name], prompt))
     return rows
 
 
+def describe(error: BaseException) -> str:
+    """One line for a failure: expected errors speak for themselves, others say what they are."""
+    if isinstance(error, (JobError, RequestError, ModelLoadError, SamplingError, ValueError)):
+        text = str(error)
+    elif isinstance(error, OSError):
+        text = f"{error.strerror or error}" + (f": {error.filename}" if error.filename else "")
+    else:
+        text = f"unexpected {type(error).__name__}: {error}"
+    return " ".join(text.split()) or type(error).__name__
+
+
 def _apply_pair(job: Job, model_getter) -> list[dict]:
     base_name, target_name, prompt = job.relations[0]
-    where = f"relation ('{base_name}', '{target_name}', '{prompt}')"
+    where = f"relation ('{base_name}', '{target_name}', {echo(prompt)})"
     row = _scene_rows(job)[0]
     depsgraph = bpy.context.evaluated_depsgraph_get()
     try:
         request = build_request(row.base, row.target, prompt, depsgraph)
         candidates, _ = candidates_for(model_getter, request, row.base, row.target, depsgraph,
                                        job.seed, job.candidates, job.keep_size)
-    except (RequestError, ModelLoadError, ValueError) as error:
-        raise JobError(f"{where}: {error}") from None
-    apply_candidate(row.target, candidates, 0)
+        apply_candidate(row.target, candidates, 0)  # all or nothing
+    except Exception as error:  # any failure fails this job alone, naming the relation
+        raise JobError(f"{where}: {describe(error)}") from None
     return [{
         "base": base_name, "target": target_name, "prompt": request.prompt,
         "phi": [float(v) for v in candidates.phi[0]],
@@ -75,9 +89,10 @@ def _apply_pair(job: Job, model_getter) -> list[dict]:
 
 def _apply_scene(job: Job, model_getter) -> tuple[list[dict], dict]:
     """Several relations sampled jointly (mode sample) or the current layout refined."""
+    rows = _scene_rows(job)
     depsgraph = bpy.context.evaluated_depsgraph_get()
     try:
-        request = build_scene_request(_scene_rows(job), depsgraph)
+        request = build_scene_request(rows, depsgraph)
         model = model_getter()
         meshes = scene_meshes(request, depsgraph)
         if job.mode == "refine":
@@ -91,9 +106,9 @@ def _apply_scene(job: Job, model_getter) -> tuple[list[dict], dict]:
             phi = {key: values[layout.candidate] for key, values in result.phi.items()}
             losses = {name: float(values[layout.candidate])
                       for name, values in result.losses.items()}
-    except (RequestError, ModelLoadError, ValueError) as error:
-        raise JobError(f"scene with root '{_scene_rows(job)[0].base.name}': {error}") from None
-    write_layout(request, layout.matrices)
+        write_layout(request, layout.matrices)  # all objects or none
+    except Exception as error:  # any failure fails this job alone, naming the scene
+        raise JobError(f"scene with root '{rows[0].base.name}': {describe(error)}") from None
     relations = [{"base": edge.base, "target": edge.target, "prompt": edge.prompt,
                   "phi": [float(v) for v in phi[edge.key]],
                   "supported": edge.target in layout.resting} for edge in request.edges]
@@ -115,46 +130,45 @@ def apply_relations(job: Job, model_getter) -> tuple[list[dict], dict]:
     return results, check
 
 
-def _temporary_beside(path: Path, suffix: str) -> Path:
-    """A fresh name next to the output (same file system, so the final rename is atomic); not
-    created here, or Blender would keep a .blend1 backup of it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return path.parent / f".{path.stem}-{uuid.uuid4().hex}{suffix}"
+FACTORY_SCENE = "factory scene (empty): the job names no .blend"
 
 
-def run_job(job: Job, model_getter) -> dict:
-    if job.blend:
-        if not Path(job.blend).is_file():
-            raise JobError(f"input file not found: {job.blend}")
-        try:
+def open_scene(job: Job, watch: InterruptWatch) -> str:
+    """The job's own starting scene; returns what it is, for the report."""
+    if job.blend is None:
+        with watch.deferred():
+            bpy.ops.wm.read_factory_settings(use_empty=True)
+        return FACTORY_SCENE
+    if not Path(job.blend).is_file():
+        raise JobError(f"input file not found: {job.blend}")
+    try:
+        with watch.deferred():  # Blender's load handlers would swallow an interrupt
             bpy.ops.wm.open_mainfile(filepath=str(job.blend), load_ui=False)
-        except RuntimeError as error:
-            raise JobError(f"cannot open {job.blend}: {error}") from None
+    except RuntimeError as error:
+        raise JobError(f"cannot open {job.blend}: {describe(error)}") from None
+    return job.blend
+
+
+def run_job(job: Job, model_getter, watch: InterruptWatch | None = None) -> dict:
+    watch = watch or InterruptWatch()
+    scene = open_scene(job, watch)
     CACHE.clear()
     relations, check = apply_relations(job, model_getter)
     moved = {r["target"] for r in relations}
     report = {
-        "blend": job.blend or bpy.data.filepath, "seed": job.seed, "mode": job.mode,
+        "blend": job.blend, "scene": scene, "seed": job.seed, "mode": job.mode,
         "relations": relations, "scene_check": check,
         "objects": {name: {"matrix_world": _matrix_rows(bpy.context.scene.objects[name])}
                     for name in sorted(moved)},
     }
-    staged = []
-    try:
+    with StagedOutputs() as outputs:
         if job.save:
-            blend_tmp = _temporary_beside(Path(job.save), ".blend")
-            staged.append((blend_tmp, Path(job.save)))
-            bpy.ops.wm.save_as_mainfile(filepath=str(blend_tmp), copy=True)
             report["save"] = str(job.save)
+            with watch.deferred():  # save handlers, like load handlers, swallow interrupts
+                outputs.stage(job.save, lambda path: bpy.ops.wm.save_as_mainfile(
+                    filepath=str(path), copy=True))
         if job.report:
-            report_tmp = _temporary_beside(Path(job.report), ".json")
-            staged.append((report_tmp, Path(job.report)))
-            report_tmp.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-        for temporary, final in staged:
-            os.replace(temporary, final)
-    finally:
-        for temporary, _ in staged:
-            temporary.unlink(missing_ok=True)
+            outputs.stage(job.report, lambda path: path.write_text(
+                json.dumps(report, indent=2) + "\n", encoding="utf-8"))
+        outputs.publish()
     return report
-
-

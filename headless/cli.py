@@ -6,13 +6,18 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from pathlib import Path
 
 import bpy
 
 from ..bridge.model_service import SERVICE, ModelConfig
-from .batch import run_job
-from .jobs import Job, JobError, read_jobs
+from .batch import describe, run_job
+from .jobs import Job, JobError, JobLine, read_jobs
+from .outputs import remove_stale_temporaries
+from .signals import BatchInterrupted, InterruptWatch
+
+COMMAND_LINE = "command line"
 
 
 def parser() -> argparse.ArgumentParser:
@@ -22,14 +27,15 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--blend", help="input .blend (default: the file Blender opened)")
     p.add_argument("--relation", nargs=3, action="append", default=[],
                    metavar=("BASE", "TARGET", "PROMPT"), help="object names and a prompt")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=0, help="sampler seed, 0..2^32-1")
     p.add_argument("--mode", choices=("sample", "refine"), default="sample")
     p.add_argument("--save", help="output .blend (the input is never modified otherwise)")
     p.add_argument("--report", help="output JSON: final matrix_world and sampled phi")
     p.add_argument("--jobs", help="JSONL file, one job per line (fields as the options above)")
     p.add_argument("--demo", action="store_true",
                    help="build the tea-set demo, save out/demo.blend and render out/demo.png")
-    p.add_argument("--candidates", type=int, default=16, help="samples ranked per relation")
+    p.add_argument("--candidates", type=int, default=16,
+                   help="samples ranked per relation, 1..256")
     p.add_argument("--adopt-size", action="store_true",
                    help="give targets the sampled size (proportions kept) instead of their own")
     p.add_argument("--model", default="", help="model .safetensors (default: the shipped one)")
@@ -49,12 +55,65 @@ def _ensure_registered():
     return unregister
 
 
+def _lines(args) -> list[JobLine]:
+    """The jobs to run, each already validated; SystemExit(2) when none can be read at all."""
+    inherited = {"blend": args.blend or bpy.data.filepath or None, "seed": args.seed,
+                 "mode": args.mode, "candidates": args.candidates,
+                 "keep_size": not args.adopt_size}
+    if not args.jobs:
+        try:
+            job = Job(**inherited, relations=[tuple(r) for r in args.relation], save=args.save,
+                      report=args.report)
+        except JobError as error:
+            return [JobLine(1, COMMAND_LINE, error=str(error))]
+        return [JobLine(1, COMMAND_LINE, job)]
+    try:  # options that every line inherits: wrong here, wrong for all
+        defaults = Job(**inherited)
+    except JobError as error:
+        _fail(f"{error} (command line)")
+    try:
+        return read_jobs(args.jobs, defaults)
+    except OSError as error:
+        _fail(f"cannot read the jobs file {args.jobs}: {error.strerror or error}")
+
+
+def _fail(message: str):
+    print(f"oor_batch: {message}", file=sys.stderr)
+    raise SystemExit(2)
+
+
+def run_lines(lines: list[JobLine], model_getter) -> int:
+    """Every job in its own boundary: a failure is one line and the batch goes on; Ctrl-C or
+    SIGTERM stops it within the job, cleans that job's temporary files and exits 130 / 143."""
+    done = failed = 0
+    with InterruptWatch() as watch:
+        for index, line in enumerate(lines):
+            try:
+                if line.error is not None:
+                    raise JobError(line.error)
+                report = run_job(line.job, model_getter, watch)
+            except BatchInterrupted as stop:
+                print(f"oor_batch: {stop.name}: stopped during job {line.number} ({line.label}); "
+                      f"its temporary files were removed; {done} done, {failed} failed, "
+                      f"{len(lines) - index} not finished", file=sys.stderr)
+                return stop.status
+            except Exception as error:  # isolation: one job never stops another
+                failed += 1
+                print(f"oor_batch: job {line.number} failed ({line.label}): {describe(error)}",
+                      file=sys.stderr)
+                continue
+            done += 1
+            placed = ", ".join(f"{r['target']} -> {r['base']}" for r in report["relations"])
+            print(f"oor_batch: job {line.number} done ({line.label}): {placed}")
+    print(f"oor_batch: {done} done, {failed} failed, {len(lines)} in all")
+    return 1 if failed else 0
+
+
 def main(argv: list[str]) -> int:
+    started = time.time()
     args = parser().parse_args(argv)
-    defaults = Job(blend=args.blend, relations=[tuple(r) for r in args.relation],
-                   seed=args.seed, mode=args.mode, save=args.save, report=args.report,
-                   candidates=args.candidates, keep_size=not args.adopt_size)
     config = ModelConfig(args.model, "", args.threads)
+    lines = [] if args.demo else _lines(args)
     undo = _ensure_registered()  # bpy hangs at exit with classes registered: always undone
     try:
         if args.demo:
@@ -62,21 +121,8 @@ def main(argv: list[str]) -> int:
 
             return run_demo(Path(args.out), lambda: SERVICE.get(config),
                             render_picture=not args.no_render)
-        try:
-            jobs = read_jobs(args.jobs, defaults) if args.jobs else [defaults]
-        except (OSError, JobError) as error:
-            print(f"oor_batch: {error}", file=sys.stderr)
-            return 2
-        failures = 0
-        for number, job in enumerate(jobs, 1):
-            try:
-                report = run_job(job, lambda: SERVICE.get(config))
-            except (JobError, OSError, RuntimeError) as error:
-                failures += 1
-                print(f"oor_batch: job {number} failed: {error}", file=sys.stderr)
-                continue
-            placed = ", ".join(f"{r['target']} -> {r['base']}" for r in report["relations"])
-            print(f"oor_batch: job {number} done: {placed}")
-        return 1 if failures else 0
+        folders = {Path(out).parent for line in lines if line.job for out in line.job.outputs()}
+        remove_stale_temporaries(folders, older_than=started)
+        return run_lines(lines, lambda: SERVICE.get(config))
     finally:
         undo()

@@ -60,10 +60,10 @@ class OOR_OT_add_object(bpy.types.Operator):
             result = sample_scene(model, request.edges, self.num_candidates, self.seed,
                                   fixed_phi=existing)
             layout = choose_candidate(request, result, scene_meshes(request, depsgraph))
+            write_layout(request, {new.name: layout.matrices[new.name]})  # all objects or none
         except (RequestError, ModelLoadError, ValueError) as error:
             self.report({'ERROR'}, str(error))
             return {'CANCELLED'}
-        write_layout(request, {new.name: layout.matrices[new.name]})
         level = {'WARNING'} if layout.colliding_pairs else {'INFO'}
         self.report(level, f"Added '{new.name}': {describe(layout)}")
         return {'FINISHED'}

@@ -68,7 +68,11 @@ class OOR_OT_apply_relation(NeedsPair, bpy.types.Operator):
                                            context.evaluated_depsgraph_get())
 
     def _finish(self, context, target, candidates, from_cache):
-        summary = apply_candidate(target, candidates, self.candidate - 1)
+        try:
+            summary = apply_candidate(target, candidates, self.candidate - 1)
+        except ValueError as error:  # the target is back where it was
+            self.report({'ERROR'}, str(error))
+            return {'CANCELLED'}
         settings = context.scene.oor
         settings.remember_prompt(self.prompt)
         settings.last_target = target.name

@@ -52,10 +52,10 @@ class OOR_OT_arrange_scene(bpy.types.Operator):
             result = sample_scene(model, request.edges, self.num_candidates, self.seed,
                                   guidance=self.use_guidance)
             layout = choose_candidate(request, result, scene_meshes(request, depsgraph))
+            write_layout(request, layout.matrices)  # all objects or none
         except (RequestError, ModelLoadError, ValueError) as error:
             self.report({'ERROR'}, str(error))
             return {'CANCELLED'}
-        write_layout(request, layout.matrices)
         level = {'WARNING'} if layout.colliding_pairs else {'INFO'}
         self.report(level, f"Arranged {len(layout.matrices)} objects around '{request.root}' "
                            f"(candidate {layout.candidate + 1}): {describe(layout)}")

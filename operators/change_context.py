@@ -50,7 +50,11 @@ class OOR_OT_change_context(NeedsPair, bpy.types.Operator):
             first, last = animate_layouts(context.scene, request.objects, layouts, self.frames)
             note = f", keyframed over frames {first}-{last}"
         else:
-            write_layout(request, final)
+            try:
+                write_layout(request, final)  # all objects or none
+            except ValueError as error:
+                self.report({'ERROR'}, str(error))
+                return {'CANCELLED'}
             note = ""
         self.report({'INFO'}, f"'{target.name}' now: {prompt}{note}")
         return {'FINISHED'}

@@ -46,7 +46,11 @@ class OOR_OT_cycle_candidate(bpy.types.Operator):
         target, candidates = _last_candidates(context)
         settings = context.scene.oor
         index = (settings.candidate_index + (self.direction or 1)) % len(candidates)
-        summary = apply_candidate(target, candidates, index)
+        try:
+            summary = apply_candidate(target, candidates, index)
+        except ValueError as error:  # the target is back where it was
+            self.report({'ERROR'}, str(error))
+            return {'CANCELLED'}
         settings.candidate_index = index
         self.report({'INFO'}, f"'{target.name}': {summary}")
         return {'FINISHED'}

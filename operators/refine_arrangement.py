@@ -47,7 +47,11 @@ class OOR_OT_refine_arrangement(bpy.types.Operator):
             first, last = animate_layouts(context.scene, request.objects, layouts, self.frames)
             note = f", keyframed over frames {first}-{last}"
         else:
-            write_layout(request, final)
+            try:
+                write_layout(request, final)  # all objects or none
+            except ValueError as error:
+                self.report({'ERROR'}, str(error))
+                return {'CANCELLED'}
             note = ""
         moved = max((m["translation"] for m in result.moved.values()), default=0.0)
         self.report({'INFO'}, f"Refined {len(final)} objects (largest move {moved:.3f} base "

@@ -30,7 +30,11 @@ class OOR_OT_reset_relation(bpy.types.Operator):
 
     def execute(self, context):
         target = _reset_target(context)
-        restore_previous(target)
+        try:
+            restore_previous(target)
+        except ValueError as error:  # the target stays where it is
+            self.report({'ERROR'}, str(error))
+            return {'CANCELLED'}
         self.report({'INFO'}, f"'{target.name}' is back where it was")
         return {'FINISHED'}
 

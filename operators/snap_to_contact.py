@@ -24,12 +24,12 @@ class OOR_OT_snap_to_contact(NeedsPair, bpy.types.Operator):
             depsgraph = context.evaluated_depsgraph_get()
             offset = snap_to_contact(WorldMesh.from_object(target, depsgraph),
                                      WorldMesh.from_object(base, depsgraph))
+            matrix = np.array(target.matrix_world)
+            matrix[2, 3] += offset
+            write_world_matrix(target, matrix)  # all or nothing
         except ValueError as error:
             self.report({'ERROR'}, str(error))
             return {'CANCELLED'}
-        matrix = np.array(target.matrix_world)
-        matrix[2, 3] += offset
-        write_world_matrix(target, matrix)
         direction = "up" if offset > 0 else "down"
         self.report({'INFO'}, f"Moved '{target.name}' {abs(offset) * 1000:.1f} mm {direction} "
                               f"onto '{base.name}'")

@@ -1,0 +1,53 @@
+"""Prompts as the model reads them: one Unicode form, no invisible characters, bounded length.
+
+Shared by the sidebar, the batch runner's job schema and the Python API, so that a prompt that
+looks empty is refused everywhere, and a message never repeats a whole pasted paragraph.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+MAX_PROMPT_CHARS = 300  # the text encoder reads 128 tokens; longer prompts would be cut silently
+ECHO_CHARS = 80  # at most this much of a prompt is repeated in a message
+
+# Control (Cc), format (Cf: zero-width spaces and joiners, bidi marks, BOM), surrogate,
+# private-use and unassigned characters carry nothing the encoder can read.
+_INVISIBLE = {"Cc", "Cf", "Cs", "Co", "Cn"}
+
+
+class PromptError(ValueError):
+    """A prompt that cannot condition the model; the message says why."""
+
+
+def normalize_prompt(text: str) -> str:
+    """NFKC, every kind of space or line break as one space, invisible characters dropped."""
+    text = unicodedata.normalize("NFKC", text)
+    kept = []
+    for char in text:
+        category = unicodedata.category(char)
+        if char.isspace() or category.startswith("Z"):
+            kept.append(" ")
+        elif category not in _INVISIBLE:
+            kept.append(char)
+    return " ".join("".join(kept).split())
+
+
+def echo(text: str, limit: int = ECHO_CHARS) -> str:
+    """The prompt quoted for a message, cut to `limit` characters."""
+    text = " ".join(str(text).split())
+    return repr(text if len(text) <= limit else text[:limit - 3] + "...")
+
+
+def clean_prompt(prompt) -> str:
+    """The normalised prompt, or PromptError when it is not text, empty or too long."""
+    if not isinstance(prompt, str):
+        raise PromptError(f"the prompt must be text, not {type(prompt).__name__}")
+    text = normalize_prompt(prompt)
+    if not text:
+        raise PromptError("Type a prompt that describes the relation, e.g. 'A teapot pouring "
+                          "tea into a teacup'")
+    if len(text) > MAX_PROMPT_CHARS:
+        raise PromptError(f"The prompt {echo(text)} is {len(text)} characters long; keep it "
+                          f"under {MAX_PROMPT_CHARS} (one sentence about the two objects)")
+    return text
