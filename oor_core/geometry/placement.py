@@ -28,9 +28,23 @@ def extract_relation(base: ObjectGeometry, target: ObjectGeometry) -> np.ndarray
     return relative_phi(object_frame(base).pose, object_frame(target).pose)
 
 
+# A flat object (a plane, a sheet of paper, a rug) has a zero side; the model knows only solid
+# things and needs positive sizes, so its thinnest side counts as this fraction of its longest.
+FLAT_FRACTION = 1e-3
+
+
+def solid_scales(scales) -> np.ndarray:
+    """(6,) [s_T->B, s_B] with every zero (flat) side raised to FLAT_FRACTION of its box's
+    longest side."""
+    solid = np.array(scales, dtype=np.float64)
+    for part in (slice(0, 3), slice(3, 6)):
+        solid[part] = np.maximum(solid[part], FLAT_FRACTION * np.max(solid[part]))
+    return solid
+
+
 def known_scales(base: ObjectGeometry, target: ObjectGeometry) -> np.ndarray:
     """(6,) [s_T->B, s_B] of the objects as they are: what known-scale sampling conditions on."""
-    return extract_relation(base, target)[TARGET_SCALE.start:]
+    return solid_scales(extract_relation(base, target)[TARGET_SCALE.start:])
 
 
 def aspect_preserving_size(sampled: np.ndarray, current: np.ndarray) -> np.ndarray:

@@ -41,6 +41,7 @@ import torch
 
 from ..geometry.box_pose import BoxPose
 from ..geometry.oor_vector import BASE_SCALE, PHI_DIM, R6, SCALES, TARGET_SCALE, TRANSLATION
+from ..geometry.placement import solid_scales
 from ..geometry.rotation6d import matrix_to_r6, r6_to_matrix
 from ..model.ranking import candidate_energy
 from ..model.samplers import SAMPLER_NAMES, Denoiser, SamplingError, run_sampler
@@ -502,7 +503,8 @@ def sample_scene(model, edges: Sequence[SceneEdge], num_candidates: int = 8, see
 def edge_known_scales(base: BoxPose, target: BoxPose) -> np.ndarray:
     """(6,) [s_T->B, s_B] of two boxes (metres or any common unit)."""
     unit = base.longest_edge
-    return np.concatenate([np.asarray(target.size) / unit, np.asarray(base.size) / unit])
+    return solid_scales(np.concatenate([np.asarray(target.size) / unit,
+                                        np.asarray(base.size) / unit]))
 
 
 __all__ = [

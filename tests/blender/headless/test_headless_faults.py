@@ -39,6 +39,18 @@ def save_scene(path):
     add_box("Knife", (0.02, 0.2, 0.01), location=(-1.0, 0.5, 0.3), rotation=(20, 35, 70),
             scale=(1, 1, 3))
     add_box("Apple", (0.08, 0.08, 0.08), location=(0.2, 0.1, 0.75), center=(0, 0, 0.04))
+    # Scenes as users have them: flat, parented under a rotated stretched parent, mirrored,
+    # constrained, degenerate, and far from the model's sizes.
+    add_box("Sheet", (0.3, 0.2, 0.0), location=(5, 0, 0))
+    parent = add_box("Parent", (1, 1, 1), location=(-3, 0, 0), rotation=(0, 0, 30),
+                     scale=(3.0, 0.5, 1.0))
+    add_box("Child", (0.08, 0.08, 0.09), location=(0.3, 0.1, 0), rotation=(10, 20, 30),
+            parent=parent)
+    add_box("Mirrored", (0.08, 0.08, 0.09), location=(7, 0, 0), scale=(-1, 1, 1))
+    add_box("Pinned", (0.08, 0.08, 0.09), location=(6, 0, 0)).constraints.new('COPY_LOCATION')
+    add_box("Dot", (0.0, 0.0, 0.0), location=(4, 0, 0))
+    add_box("HugeTable", (1200, 800, 750), location=(5000, 0, 0), center=(0, 0, 375))
+    add_box("TinyCup", (0.0008, 0.0008, 0.0009), location=(3, 0, 0))
     bpy.ops.wm.save_as_mainfile(filepath=str(path))
     return path
 
@@ -53,6 +65,9 @@ def stray_temporaries(root) -> list[str]:
 
 
 CUP = ["Table", "Teacup", "A teacup on a table"]
+RESTING = [("Sheet", "Table"), ("Child", "Table"), ("Mirrored", "Table")]
+EXTREME = [("TinyCup", "Table"), ("Teacup", "HugeTable")]  # far outside the model's sizes
+GOOD_OUTPUTS = ["first", "knife", *(t for t, _ in RESTING + EXTREME), "last"]
 
 
 def bad_lines(scene, out):
@@ -104,6 +119,14 @@ def bad_lines(scene, out):
         ("duplicate_save_b", line(save=str(out / "dup.blend")), "also written by line", []),
         ("no_relation", line(relations=[], save=str(out / "none.blend")), "no relation given",
          ["none.blend"]),
+        ("point_target", line(relations=[["Table", "Dot", "A dot on a table"]],
+                              save=str(out / "dot.blend")),
+         "'Dot': the object has zero size", ["dot.blend"]),
+        ("point_base", line(relations=[["Dot", "Teacup", "A teacup on a dot"]]),
+         "'Dot': the object has zero size", []),
+        ("constrained_target", line(relations=[["Table", "Pinned", "A teacup on a table"]],
+                                    save=str(out / "pinned.blend")),
+         "The target 'Pinned' has constraints (Copy Location)", ["pinned.blend"]),
     ]
 
 
@@ -124,8 +147,13 @@ def mixed_batch(tmp_path_factory):
         json.dumps({"blend": str(scene), "relations": [CUP], "seed": 3,
                     "save": str(out / "last.blend"), "report": str(out / "last.json")}),
     ]
+    for target, base in RESTING + EXTREME:
+        good.insert(-1, json.dumps({"blend": str(scene), "relations": [[base, target,
+                                                                        "A teacup on a table"]],
+                                    "save": str(out / f"{target}.blend"),
+                                    "report": str(out / f"{target}.json")}))
     lines = [good[0]] + [text for _, text, _, _ in cases[:10]] + [good[1]] \
-        + [text for _, text, _, _ in cases[10:]] + [good[2]]
+        + [text for _, text, _, _ in cases[10:]] + good[2:]
     jobs = root / "jobs.jsonl"
     jobs.write_text("\n".join(lines) + "\n", encoding="utf-8")
     result = run_batch("--jobs", jobs)
@@ -138,7 +166,8 @@ CASE_NAMES = ["bad_json", "list_not_object", "blend_number", "save_number", "can
               "seed_null", "seed_float", "seed_huge", "keep_size_string", "mode_bogus",
               "unknown_field", "invisible_prompt", "same_object", "missing_object",
               "missing_input", "corrupt_input", "report_is_a_folder", "save_under_a_file",
-              "no_blend_factory_scene", "duplicate_save_a", "duplicate_save_b", "no_relation"]
+              "no_blend_factory_scene", "duplicate_save_a", "duplicate_save_b", "no_relation",
+              "point_target", "point_base", "constrained_target"]
 
 
 @pytest.mark.parametrize("name", CASE_NAMES)
@@ -159,17 +188,18 @@ def test_the_good_jobs_around_the_bad_ones_all_ran(mixed_batch):
     result, out = mixed_batch["result"], mixed_batch["out"]
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
-    for name in ("first", "knife", "last"):
+    for name in GOOD_OUTPUTS:
         assert (out / f"{name}.blend").is_file() and (out / f"{name}.json").is_file()
-    failed = len(CASE_NAMES)
-    assert f"oor_batch: 3 done, {failed} failed, {mixed_batch['lines']} in all" in result.stdout
+    done, failed = len(GOOD_OUTPUTS), len(CASE_NAMES)
+    assert f"oor_batch: {done} done, {failed} failed, {mixed_batch['lines']} in all" \
+        in result.stdout
 
 
 def test_the_input_is_unchanged_and_nothing_stray_is_left(mixed_batch):
     assert digest(mixed_batch["scene"]) == mixed_batch["before"]
     assert stray_temporaries(mixed_batch["root"]) == []
-    expected = {"first.blend", "first.json", "knife.blend", "knife.json", "last.blend",
-                "last.json", "a_folder.json", "plain_file"}
+    expected = {f"{name}.{kind}" for name in GOOD_OUTPUTS for kind in ("blend", "json")}
+    expected |= {"a_folder.json", "plain_file"}
     assert {p.name for p in mixed_batch["out"].iterdir()} == expected
 
 
@@ -181,6 +211,45 @@ def test_the_rotated_stretched_knife_is_placed_and_every_matrix_is_finite(mixed_
         assert np.isfinite(np.array(obj.matrix_world)).all(), obj.name
     knife = np.array(bpy.data.objects["Knife"].matrix_world)
     assert np.allclose(knife, np.array(report["objects"]["Knife"]["matrix_world"]), atol=1e-4)
+
+
+def world_box(obj):
+    world = np.array(obj.matrix_world)
+    corners = np.array([list(c) for c in obj.bound_box]) @ world[:3, :3].T + world[:3, 3]
+    return corners.min(axis=0), corners.max(axis=0)
+
+
+@pytest.mark.parametrize("target, base", RESTING, ids=[t for t, _ in RESTING])
+def test_flat_parented_and_mirrored_targets_rest_on_the_table(mixed_batch, target, base):
+    bpy.ops.wm.open_mainfile(filepath=str(mixed_batch["out"] / f"{target}.blend"))
+    bpy.context.view_layer.update()
+    (low, high), (base_low, base_high) = (world_box(bpy.data.objects[name])
+                                          for name in (target, base))
+    assert abs(low[2] - base_high[2]) <= 0.002
+    assert (low[:2] >= base_low[:2] - 1e-3).all() and (high[:2] <= base_high[:2] + 1e-3).all()
+
+
+@pytest.mark.parametrize("target, base", EXTREME, ids=[t for t, _ in EXTREME])
+def test_sizes_far_outside_the_model_never_put_nan_into_the_scene(mixed_batch, target, base):
+    report = json.loads((mixed_batch["out"] / f"{target}.json").read_text())
+    assert np.isfinite(report["relations"][0]["phi"]).all()
+    bpy.ops.wm.open_mainfile(filepath=str(mixed_batch["out"] / f"{target}.blend"))
+    assert all(np.isfinite(np.array(o.matrix_world)).all() for o in bpy.data.objects)
+
+
+def test_a_corrupt_model_file_fails_every_job_clearly_and_writes_nothing(tmp_path):
+    scene = save_scene(tmp_path / "scene.blend")
+    model = tmp_path / "broken.safetensors"
+    model.write_bytes(b"\x08\x00\x00\x00\x00\x00\x00\x00{broken}" + os.urandom(64))
+    jobs = tmp_path / "jobs.jsonl"
+    jobs.write_text("".join(json.dumps({"blend": str(scene), "relations": [CUP],
+                                        "save": str(tmp_path / f"{i}.blend")}) + "\n"
+                            for i in range(2)))
+    result = run_batch("--jobs", jobs, "--model", model)
+    assert result.returncode == 1
+    failures = [line for line in result.stderr.splitlines() if " failed (jobs.jsonl:" in line]
+    assert len(failures) == 2 and all("broken.safetensors" in line for line in failures)
+    assert not list(tmp_path.glob("?.blend")) and stray_temporaries(tmp_path) == []
 
 
 def test_a_job_without_a_file_says_it_ran_on_a_factory_scene(tmp_path):
