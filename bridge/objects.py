@@ -15,9 +15,9 @@ import numpy as np
 from mathutils import Matrix
 
 from ..oor_core.geometry.box_pose import GeometryError
-from ..oor_core.geometry.category_names import category_from_object_name
 from ..oor_core.geometry.euler_fit import fit_euler
 from ..oor_core.geometry.object_frame import ObjectGeometry, object_frame
+from ..oor_core.language.object_names import category_for_object_name
 
 GEOMETRY_TYPES = {'MESH', 'CURVE', 'SURFACE', 'FONT', 'META'}
 TRANSFORM_PATHS = {"location", "rotation_euler", "rotation_quaternion", "rotation_axis_angle",
@@ -92,7 +92,7 @@ def local_bounds(obj, depsgraph=None) -> tuple[np.ndarray, np.ndarray]:
 
 def object_category(obj) -> str:
     override = obj.oor.category.strip() if hasattr(obj, "oor") else ""
-    return override or category_from_object_name(obj.name)
+    return override or category_for_object_name(obj.name)
 
 
 def read_object(obj, depsgraph=None) -> SceneObject:

@@ -11,8 +11,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..oor_core.geometry.placement import known_scales
+from ..oor_core.language.roles import read_roles
 from ..oor_core.model.prompt_text import PromptError, clean_prompt
-from .objects import BridgeError, SceneObject, read_object, transform_warnings
+from .objects import (
+    BridgeError,
+    SceneObject,
+    object_category,
+    read_object,
+    transform_warnings,
+)
 
 
 class RequestError(ValueError):
@@ -25,6 +32,8 @@ class RelationRequest:
     target: SceneObject
     prompt: str
     known_scales: np.ndarray  # (6,) [s_T->B, s_B] of the objects as they are
+    swapped: bool = False  # the prompt places the object given as base: roles were swapped
+    note: str = ""  # how the roles were read, when the user should know
 
     @property
     def key(self) -> tuple:
@@ -62,6 +71,11 @@ def build_request(base, target, prompt: str, depsgraph=None) -> RelationRequest:
         raise RequestError(f"'{base.name}' is both base and target; choose two different "
                            "objects")
     text = check_prompt(prompt)
+    reading = read_roles(text, object_category(target), object_category(base))
+    if reading.swap:  # "A mug on the table" with the mug given as base
+        base, target = target, base
+    note = reading.explain(*(object_category(o) for o in ((base, target) if reading.swap
+                                                          else (target, base))))
     check_editable(target, "target")
     overrides = transform_warnings(target)
     if overrides:
@@ -71,4 +85,9 @@ def build_request(base, target, prompt: str, depsgraph=None) -> RelationRequest:
         scales = known_scales(base_info.geometry, target_info.geometry)
     except (BridgeError, ValueError) as error:
         raise RequestError(str(error)) from None
-    return RelationRequest(base_info, target_info, text, scales)
+    return RelationRequest(base_info, target_info, text, scales, reading.swap, note)
+
+
+def as_requested(base, target, request: RelationRequest):
+    """(base, target) objects in the roles the request settled on."""
+    return (target, base) if request.swapped else (base, target)

@@ -18,7 +18,7 @@ import bpy
 from ..bridge.candidates import CACHE
 from ..bridge.pair import apply_candidate, candidates_for
 from ..bridge.relation_rows import RelationRow
-from ..bridge.request import RequestError, build_request
+from ..bridge.request import RequestError, as_requested, build_request
 from ..bridge.scene import (
     build_scene_request,
     check_layout,
@@ -72,13 +72,15 @@ def _apply_pair(job: Job, model_getter) -> list[dict]:
     depsgraph = bpy.context.evaluated_depsgraph_get()
     try:
         request = build_request(row.base, row.target, prompt, depsgraph)
-        candidates, _ = candidates_for(model_getter, request, row.base, row.target, depsgraph,
+        base, target = as_requested(row.base, row.target, request)
+        candidates, _ = candidates_for(model_getter, request, base, target, depsgraph,
                                        job.seed, job.candidates, job.keep_size)
-        apply_candidate(row.target, candidates, 0)  # all or nothing
+        apply_candidate(target, candidates, 0)  # all or nothing
     except Exception as error:  # any failure fails this job alone, naming the relation
         raise JobError(f"{where}: {describe(error)}") from None
     return [{
-        "base": base_name, "target": target_name, "prompt": request.prompt,
+        "base": base.name, "target": target.name, "prompt": request.prompt,
+        "roles": request.note or "as given",
         "phi": [float(v) for v in candidates.phi[0]],
         "applied_phi": [float(v) for v in candidates.applied_phi[0]],
         "colliding": bool(candidates.colliding[0]),

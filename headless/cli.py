@@ -103,7 +103,9 @@ def run_lines(lines: list[JobLine], model_getter) -> int:
                       file=sys.stderr)
                 continue
             done += 1
-            placed = ", ".join(f"{r['target']} -> {r['base']}" for r in report["relations"])
+            placed = ", ".join(f"{r['target']} -> {r['base']}"
+                               + (f" ({r['roles']})" if r.get("roles", "as given") != "as given"
+                                  else "") for r in report["relations"])
             print(f"oor_batch: job {line.number} done ({line.label}): {placed}")
     print(f"oor_batch: {done} done, {failed} failed, {len(lines)} in all")
     return 1 if failed else 0

@@ -15,7 +15,7 @@ from bpy.props import BoolProperty, IntProperty, StringProperty
 from ..bridge.candidates import CACHE, candidate_key
 from ..bridge.model_service import SERVICE, ModelConfig
 from ..bridge.pair import apply_candidate, candidates_for, rank_candidates, sample_phi
-from ..bridge.request import RequestError, build_request
+from ..bridge.request import RequestError, as_requested, build_request
 from ..oor_core.errors import ModelLoadError
 from ..preferences import get_preferences
 from .selection import NeedsPair, resolve_pair
@@ -64,10 +64,10 @@ class OOR_OT_apply_relation(NeedsPair, bpy.types.Operator):
         if base is None or target is None:
             missing = self.base_name if base is None else self.target_name
             raise RequestError(f"There is no object named '{missing}' in this scene")
-        return base, target, build_request(base, target, self.prompt,
-                                           context.evaluated_depsgraph_get())
+        request = build_request(base, target, self.prompt, context.evaluated_depsgraph_get())
+        return (*as_requested(base, target, request), request)
 
-    def _finish(self, context, target, candidates, from_cache):
+    def _finish(self, context, target, candidates, from_cache, note=""):
         try:
             summary = apply_candidate(target, candidates, self.candidate - 1)
         except ValueError as error:  # the target is back where it was
@@ -78,7 +78,8 @@ class OOR_OT_apply_relation(NeedsPair, bpy.types.Operator):
         settings.last_target = target.name
         settings.candidate_index = (self.candidate - 1) % len(candidates)
         source = "cached candidates" if from_cache else f"{candidates.nfe} model evaluations"
-        self.report({'INFO'}, f"Placed '{target.name}': {summary}, from {source}")
+        note = f"; {note}" if note else ""
+        self.report({'INFO'}, f"Placed '{target.name}': {summary}, from {source}{note}")
         return {'FINISHED'}
 
     def execute(self, context):
@@ -93,7 +94,7 @@ class OOR_OT_apply_relation(NeedsPair, bpy.types.Operator):
         except (RequestError, ModelLoadError, ValueError) as error:
             self.report({'ERROR'}, str(error))
             return {'CANCELLED'}
-        return self._finish(context, target, candidates, from_cache)
+        return self._finish(context, target, candidates, from_cache, request.note)
 
     # ------------------------------------------------------------ interactive (modal)
     def invoke(self, context, _event):
@@ -166,7 +167,7 @@ class OOR_OT_apply_relation(NeedsPair, bpy.types.Operator):
         except (RequestError, ValueError) as error:
             self.report({'ERROR'}, str(error))
             return {'CANCELLED'}
-        return self._finish(context, target, candidates, False)
+        return self._finish(context, target, candidates, False, request.note)
 
 
 CLASSES = (OOR_OT_apply_relation,)

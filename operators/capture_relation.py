@@ -45,8 +45,9 @@ class OOR_OT_capture_relation(NeedsPair, bpy.types.Operator):
         except (OSError, ValueError) as error:
             self.report({'ERROR'}, f"Could not write the captured relation to {folder}: {error}")
             return {'CANCELLED'}
+        note = f"; {request.note}" if request.note else ""
         self.report({'INFO'}, f"Captured '{request.prompt}' ({len(dataset.phi)} samples in "
-                              f"{folder})")
+                              f"{folder}){note}")
         return {'FINISHED'}
 
 

@@ -19,6 +19,7 @@ import torch
 
 from ..geometry.oor_vector import PHI_DIM, R6, SCALES
 from ..geometry.rotation6d import matrix_to_r6, r6_to_matrix
+from ..language.mentions import mark_roles
 from .checkpoint import ModelLoadError, load_checkpoint, read_metadata
 from .ranking import DEFAULT_RANKING, candidate_energy
 from .samplers import SAMPLER_NAMES, Denoiser, SamplingError, run_sampler
@@ -109,14 +110,32 @@ class OORModel:
                    VESDE.from_dict(meta["sde"]), encoder, meta, path)
 
     # --------------------------------------------------------------- condition
+    @property
+    def prompt_roles(self) -> str:
+        return self.metadata.get("prompt_roles", "raw")
+
+    def condition_text(self, prompt: str, base_name: str, target_name: str) -> str:
+        """The prompt as the network was trained to read it: as written, or with its object
+        mentions replaced by role words (found by name, else by embedding similarity)."""
+        if self.prompt_roles != "marked":
+            return prompt
+        return mark_roles(prompt, target_name, base_name, self._similarity)
+
+    def _similarity(self, phrases: list[str], name: str) -> np.ndarray:
+        vectors = self.encoder.encode([*phrases, name])
+        vectors = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+        return vectors[:-1] @ vectors[-1]
+
     def text_features(self, prompts, base_names, target_names) -> torch.Tensor:
         """(Q, H) fused text features of the (c, B, T) triples, cached per triple."""
         keys = list(zip(prompts, base_names, target_names, strict=True))
         todo = sorted({k for k in keys if k not in self._text_cache})
         if todo:
-            texts = sorted({s for k in todo for s in k})
+            conditions = [(self.condition_text(c, b, t), b, t) for c, b, t in todo]
+            texts = sorted({s for k in conditions for s in k})
             emb = dict(zip(texts, self.encoder.encode(texts), strict=True))
-            stacked = np.stack([np.concatenate([emb[c], emb[b], emb[t]]) for c, b, t in todo])
+            stacked = np.stack([np.concatenate([emb[c], emb[b], emb[t]])
+                                for c, b, t in conditions])
             with torch.inference_mode():
                 feats = self.net.encode_text(torch.from_numpy(stacked))
             for key, feat in zip(todo, feats, strict=True):

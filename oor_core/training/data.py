@@ -13,6 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from ..language.mentions import mark_roles
+
 
 @dataclass
 class PairTable:
@@ -51,7 +53,15 @@ class TextTable:
         return torch.from_numpy(np.ascontiguousarray(encoder.encode(texts), dtype=np.float32))
 
 
-def build_pairs(dataset, text_table: TextTable, context_splits, prompt_splits) -> PairTable | None:
+def conditioning_text(prompt, prompt_roles: str) -> str:
+    """What the network reads as c for a dataset prompt (names recorded, so marking is exact)."""
+    if prompt_roles == "marked":
+        return mark_roles(prompt.text, prompt.target_name, prompt.base_name)
+    return prompt.text
+
+
+def build_pairs(dataset, text_table: TextTable, context_splits, prompt_splits,
+                prompt_roles: str = "raw") -> PairTable | None:
     """Pairs from contexts whose split is in `context_splits`, each paired with its prompts whose
     split is in `prompt_splits`. Contexts without such prompts are skipped. None when empty."""
     ctx_split = np.array([c.split for c in dataset.contexts])
@@ -61,7 +71,8 @@ def build_pairs(dataset, text_table: TextTable, context_splits, prompt_splits) -
         ci = int(p.context_index)
         if ctx_split[ci] in context_splits and p.split in prompt_splits:
             by_context.setdefault(ci, []).append(len(prompt_rows))
-            prompt_rows.append((text_table.add(p.text), text_table.add(p.base_name),
+            prompt_rows.append((text_table.add(conditioning_text(p, prompt_roles)),
+                                text_table.add(p.base_name),
                                 text_table.add(p.target_name)))
     if not by_context:
         return None
@@ -99,14 +110,15 @@ class TrainingData:
     embeddings: torch.Tensor  # (U, dim)
 
     @classmethod
-    def from_dataset(cls, dataset, encoder, train_context_splits=("train",)) -> TrainingData:
+    def from_dataset(cls, dataset, encoder, train_context_splits=("train",),
+                     prompt_roles: str = "raw") -> TrainingData:
         table = TextTable()
-        train = build_pairs(dataset, table, train_context_splits, ("train",))
+        train = build_pairs(dataset, table, train_context_splits, ("train",), prompt_roles)
         if train is None:
             raise ValueError("the dataset has no train contexts with train prompts")
         validation = {}
         for name, (ctx_splits, prompt_splits) in VALIDATION_VIEWS.items():
-            pairs = build_pairs(dataset, table, ctx_splits, prompt_splits)
+            pairs = build_pairs(dataset, table, ctx_splits, prompt_splits, prompt_roles)
             if pairs is not None:
                 validation[name] = pairs
         return cls(train, validation, table.embed(encoder))

@@ -36,6 +36,9 @@ class TrainConfig:
     # Probability that a pair's base / target name embedding is zeroed (each independently): the
     # relation must then be read from the prompt, not recalled from the names' usual relations.
     name_dropout: float = 0.0
+    # "raw": the prompt as written; "marked": its object mentions replaced by role words
+    # (language/mentions.py), so the prompt embedding carries the relation and not the objects.
+    prompt_roles: str = "raw"
     # Fraction of each batch whose noise level is drawn log-normally around the levels where
     # the sampler decides contacts and modes (EDM's P_mean/P_std idea), the rest log-uniform.
     sigma_focus: float = 0.0

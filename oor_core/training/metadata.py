@@ -42,5 +42,6 @@ def build_metadata(trainer: Trainer, encoder: TextEncoder, dataset: dict, extra:
         "dataset": dataset,
         "code_revision": code_revision(),
         "training": trainer.config.to_dict(),
+        "prompt_roles": trainer.config.prompt_roles,  # how OORModel turns a prompt into c
         **extra,
     }

@@ -17,7 +17,7 @@ import os
 import sys
 import time
 from contextlib import contextmanager
-from dataclasses import fields
+from dataclasses import fields, replace
 from pathlib import Path
 
 import torch
@@ -126,6 +126,10 @@ def parse_args(argv=None):
     ap.add_argument("--name-dropout", type=float, default=None, metavar="P",
                     help="zero each pair's base / target name embedding with probability P "
                          "(default 0; a fine-tune keeps its model's)")
+    ap.add_argument("--prompt-roles", choices=("raw", "marked"), default=None,
+                    help="condition on the prompt as written (raw) or with its object mentions "
+                         "replaced by role words (marked; default raw, a fine-tune keeps its "
+                         "model's)")
     ap.add_argument("--extra-contexts", type=float, default=0.0, metavar="RATIO",
                     help="add up to RATIO x (train contexts per family) new category pairs from "
                          "the relation library's rules (held-out pairs and kinds stay out; "
@@ -188,15 +192,18 @@ def main(argv=None) -> int:
                              warmup=min(100, steps // 10), p_known=args.p_known,
                              seed=args.seed, bf16=args.bf16, network=net.config.to_dict(),
                              sde=sde.to_dict(), **_noise_options(args, meta.get("training", {})))
+        roles = args.prompt_roles or meta.get("training", {}).get("prompt_roles", "raw")
+        config = replace(config, prompt_roles=roles)
     else:
         encoder = TextEncoder(cache_dir=cache / "text")
         steps = args.steps or 50000
         net = None
+        roles = args.prompt_roles or "raw"
     fitted, augmentation = _augmented(dataset, args, finetune)
     print(f"embedding texts with {encoder.identity['name']} ...", flush=True)
     # Held-out contexts hold evaluation ground truth: only `train` contexts are ever fitted
     # (captured samples are `train` contexts, see docs/DATASET.md).
-    data = TrainingData.from_dataset(fitted, encoder)
+    data = TrainingData.from_dataset(fitted, encoder, prompt_roles=roles)
     print(f"  {data.embeddings.shape[0]} distinct texts, {len(data.train)} training rows, "
           f"{time.perf_counter() - t_start:.1f} s", flush=True)
 
@@ -212,7 +219,7 @@ def main(argv=None) -> int:
         config = TrainConfig(steps=steps, batch_size=args.batch_size, lr=args.lr or 1e-3,
                              p_known=args.p_known, seed=args.seed, bf16=args.bf16,
                              network=net_cfg.to_dict(), sde=sde.to_dict(),
-                             **_noise_options(args, {}))
+                             prompt_roles=roles, **_noise_options(args, {}))
     trainer = Trainer(config, data, normalizer, net=net)
     if finetune:
         trainer.ema.load_state_dict(trainer.net.state_dict())
@@ -246,7 +253,7 @@ def main(argv=None) -> int:
                 record = {"step": trainer.step, "val_loss": trainer.validation_loss()}
                 if not args.no_probe:
                     model = OORModel(_copy(trainer.ema), normalizer, trainer.sde, encoder,
-                                     {"known_scale_mode": "learned"})
+                                     {"known_scale_mode": "learned", "prompt_roles": roles})
                     record["success"] = success_probe(model, dataset, args.probe_queries, 8)
                 history.append(record)
                 bar.write(json.dumps(record))

@@ -27,13 +27,15 @@ ALLOWED = {
     "entry": set(),  # oor_batch.py finds its package at run time
     "oor_core": {"oor_core.geometry"},  # errors.py and dataset.py: shared leaves
     "oor_core.geometry": {"oor_core"},
+    "oor_core.language": {"oor_core", "oor_core.geometry", "oor_core.relations"},
     "oor_core.relations": {"oor_core", "oor_core.geometry"},
-    "oor_core.model": {"oor_core", "oor_core.geometry"},
+    "oor_core.model": {"oor_core", "oor_core.geometry", "oor_core.language"},
     "oor_core.scene": {"oor_core", "oor_core.geometry", "oor_core.model"},
-    "oor_core.training": {"oor_core", "oor_core.geometry", "oor_core.model",
-                          "oor_core.relations"},
-    "oor_core.evaluation": {"oor_core", "oor_core.geometry", "oor_core.model",
-                            "oor_core.relations", "oor_core.scene", "oor_core.training"},
+    "oor_core.training": {"oor_core", "oor_core.geometry", "oor_core.language",
+                          "oor_core.model", "oor_core.relations"},
+    "oor_core.evaluation": {"oor_core", "oor_core.geometry", "oor_core.language",
+                            "oor_core.model", "oor_core.relations", "oor_core.scene",
+                            "oor_core.training"},
 }
 BLENDER_MODULES = {"bpy", "mathutils", "bmesh", "gpu", "bpy_extras", "bl_math"}
 

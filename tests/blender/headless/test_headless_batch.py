@@ -123,3 +123,18 @@ def test_refine_mode_nudges_the_saved_layout(tea_scene, tmp_path):
     before = load_objects(placed)["Teacup"].matrix_world.copy()
     after = load_objects(refined)["Teacup"].matrix_world
     assert (after.translation - before.translation).length < 0.2  # a small edit stays small
+
+
+def test_a_relation_given_the_other_way_round_is_swapped_and_said(tea_scene, tmp_path):
+    out, report = tmp_path / "out.blend", tmp_path / "report.json"
+    result = run_batch("--blend", tea_scene, "--relation", "Teacup", "Table",
+                       "A teacup on a table", "--save", out, "--report", report)
+    assert result.returncode == 0, result.stderr
+    assert "Teacup -> Table (the prompt places 'teacup', not 'table': swapped base and target)" \
+        in result.stdout
+    relation = json.loads(report.read_text())["relations"][0]
+    assert (relation["base"], relation["target"]) == ("Table", "Teacup")
+    objects = load_objects(out)
+    cup_lo, _ = world_box(objects["Teacup"])
+    _, table_hi = world_box(objects["Table"])
+    assert abs(cup_lo[2] - table_hi[2]) <= 0.005

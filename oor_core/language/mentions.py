@@ -1,0 +1,152 @@
+"""Where a prompt names its two objects, and the prompt with those mentions replaced by role words.
+
+Conditioning on "A object to the left of the reference" instead of "A mouse to the left of the
+laptop" separates the relation (the words the model must obey) from the objects (given to it
+apart, as category names and sizes), so a relation learnt on some pairs carries over to pairs it
+never saw. Training prompts name their objects exactly; a user's prompt may say "mug" for an
+object whose category is "coffee cup", or "the monitor" for "screen": then the head noun, then
+any word of the name, then (given an embedding function) the closest noun phrase is taken.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import numpy as np
+
+from .object_names import aliases
+
+TARGET_WORD = "object"
+BASE_WORD = "reference"
+_WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
+_DETERMINERS = {"a", "an", "the", "this", "that", "these", "those", "my", "your", "our", "its",
+                "his", "her", "their", "some", "one", "another"}
+_COUNTERS = {"pair", "set", "bunch", "piece", "stack", "pile", "sheet", "slice", "cup", "bottle"}
+# Words a mention never is: relation words, pronouns, verbs of the templates.
+_NOT_NOUNS = _DETERMINERS | {
+    "of", "on", "in", "into", "onto", "under", "below", "beneath", "above", "over", "atop",
+    "behind", "front", "left", "right", "next", "to", "beside", "near", "by", "with", "at",
+    "from", "and", "or", "is", "are", "it", "its", "it's", "side", "top", "bottom", "inside",
+    "outside", "against", "across", "facing", "toward", "towards", "around", "between", "up",
+    "down", "sits", "rests", "stands", "placed", "put", "set", "lies", "lying", "leaning",
+    "hanging", "pouring", "cutting", "has", "have", "be", "been", "being", "for", "as", "back",
+    "middle", "center", "centre", "corner", "edge", "floor", "there", "here", "which", "who"}
+Similarity = Callable[[list[str], str], np.ndarray]  # (phrases, name) -> cosine per phrase
+MIN_SIMILARITY = 0.45
+
+
+def _words(text: str) -> list[tuple[str, int, int]]:
+    return [(m.group().lower(), m.start(), m.end()) for m in _WORD.finditer(text)]
+
+
+def _singular(word: str) -> str:
+    for suffix, keep in (("ies", "y"), ("ves", "f"), ("ches", "ch"), ("shes", "sh"),
+                         ("xes", "x"), ("ses", "s"), ("s", "")):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 2:
+            return word[: len(word) - len(suffix)] + keep
+    return word
+
+
+def _same(word: str, name_word: str) -> bool:
+    return word == name_word or _singular(word) == _singular(name_word)
+
+
+def _free(span, taken) -> bool:
+    return all(span[1] <= a or span[0] >= b for a, b in taken)
+
+
+def _whole(words, name_words, taken) -> tuple[int, int] | None:
+    n = len(name_words)
+    for i in range(len(words) - n + 1):
+        if all(_same(words[i + k][0], name_words[k]) for k in range(n)) and \
+                _free((i, i + n), taken):
+            return i, i + n
+    return None
+
+
+def _literal(words, name_words, taken) -> tuple[int, int] | None:
+    """The whole name, else its head noun (last word), else any longer word of it."""
+    whole = _whole(words, name_words, taken)
+    if whole is not None:
+        return whole
+    for candidates in ([name_words[-1]], [w for w in name_words[:-1] if len(w) > 3]):
+        for i, (word, _, _) in enumerate(words):
+            if word not in _NOT_NOUNS and any(_same(word, c) for c in candidates) and \
+                    _free((i, i + 1), taken):
+                return i, i + 1
+    return None
+
+
+def _closest(words, name, taken, similarity: Similarity) -> tuple[int, int] | None:
+    spans = [(i, i + k) for k in (1, 2) for i in range(len(words) - k + 1)
+             if _free((i, i + k), taken)
+             and all(w not in _NOT_NOUNS for w, _, _ in words[i:i + k])]
+    if not spans:
+        return None
+    phrases = [" ".join(w for w, _, _ in words[a:b]) for a, b in spans]
+    scores = np.asarray(similarity(phrases, name), dtype=np.float64)
+    best = int(np.argmax(scores))
+    return spans[best] if scores[best] >= MIN_SIMILARITY else None
+
+
+def _with_determiner(words, span, taken) -> tuple[int, int]:
+    """Widen a mention over 'a pair of', 'the', and up to two words between its article and it
+    ('a tall vase': sizes reach the model apart)."""
+    start = span[0]
+    if start >= 2 and words[start - 1][0] == "of" and words[start - 2][0] in _COUNTERS:
+        start -= 2
+    for gap in (0, 1, 2):
+        article = start - gap - 1
+        if article < 0 or not _free((article, start), taken):
+            break
+        if words[article][0] in _DETERMINERS:
+            return article, span[1]
+        if words[article][0] in _NOT_NOUNS:
+            break
+    return start, span[1]
+
+
+def find_mentions(prompt: str, target_name: str, base_name: str,
+                  similarity: Similarity | None = None) -> dict[str, tuple[int, int] | None]:
+    """Character spans of the target's and the base's mentions (None where not found): the name
+    or a synonym of its category, its head noun, another word of it, else (with `similarity`)
+    the closest phrase. With the same name for both, the first mention is the target's."""
+    words = _words(prompt)
+    taken: list[tuple[int, int]] = []
+    found: dict[str, tuple[int, int] | None] = {}
+    for role, name in (("target", target_name), ("base", base_name)):
+        name_words = [w for w, _, _ in _words(name)]
+        span = None
+        for alias in aliases(name):  # whole names and synonyms before any single word
+            alias_words = [w for w, _, _ in _words(alias)]
+            span = _whole(words, alias_words, taken) if alias_words else None
+            if span is not None:
+                break
+        if span is None and name_words:
+            span = _literal(words, name_words, taken)
+        if span is None and similarity is not None and name_words:
+            span = _closest(words, name, taken, similarity)
+        if span is None:
+            found[role] = None
+            continue
+        start, end = _with_determiner(words, span, taken)
+        taken.append((start, end))
+        found[role] = (words[start][1], words[end - 1][2])
+    return found
+
+
+def replace_mentions(prompt: str, spans: dict[str, tuple[int, int] | None]) -> str:
+    """Each role's span replaced by its role words ('the object', 'the reference')."""
+    words = {"target": TARGET_WORD, "base": BASE_WORD}
+    text = prompt
+    for role, span in sorted(((r, s) for r, s in spans.items() if s), key=lambda rs: -rs[1][0]):
+        text = text[:span[0]] + f"the {words[role]}" + text[span[1]:]
+    return text
+
+
+def mark_roles(prompt: str, target_name: str, base_name: str,
+               similarity: Similarity | None = None) -> str:
+    """The prompt with each object's mention (and its article) replaced by 'the object' (the
+    target) or 'the reference' (the base)."""
+    return replace_mentions(prompt, find_mentions(prompt, target_name, base_name, similarity))
