@@ -26,9 +26,16 @@ from ..relations.context_rules import RULES
 from ..relations.contexts import Context, is_feasible
 from ..relations.prompts import context_prompts
 
+# Relations that differ only in their words: a pair seen in one of them is given the others too,
+# so the prompt, not the pair's names, is what tells them apart (the model had learnt "keyboard,
+# mouse -> right of" whatever the prompt said).
+SIBLINGS = (("left_of", "right_of", "in_front_of", "behind", "next_to", "near"),
+            ("on", "under"))
 
-def extra_contexts(dataset: OORDataset, ratio: float, seed: int = 0) -> list[Context]:
-    """Up to `ratio` x (train contexts of the family) new feasible contexts per family."""
+
+def _held_out(dataset: OORDataset):
+    """(context ids present, held-out (family, base kind, target kind), held-out names per
+    family), and the number of train contexts per family."""
     have = {c.id for c in dataset.contexts}
     per_family = defaultdict(int)
     combo_kinds, held_names = set(), defaultdict(set)
@@ -41,18 +48,29 @@ def extra_contexts(dataset: OORDataset, ratio: float, seed: int = 0) -> list[Con
             combo_kinds.add((c.family, CATEGORIES[c.base].kind, CATEGORIES[c.target].kind))
         elif c.split == "heldout_category":
             held_names[c.family] |= {c.base, c.target}
+    return have, combo_kinds, held_names, per_family
+
+
+def _admissible(family: str, b, t, have, combo_kinds, held_names) -> bool:
+    ctx_id = Context(family, b.name, t.name).id
+    return not (ctx_id in have or (b.name == t.name and family != "stacked_on")
+                or (family, b.kind, t.kind) in combo_kinds
+                or {b.name, t.name} & held_names[family]
+                or not any(rule.family == family and rule.base(b) and rule.target(t)
+                           and rule.pair(b, t) for rule in RULES))
+
+
+def extra_contexts(dataset: OORDataset, ratio: float, seed: int = 0) -> list[Context]:
+    """Up to `ratio` x (train contexts of the family) new feasible contexts per family."""
+    have, combo_kinds, held_names, per_family = _held_out(dataset)
     candidates = defaultdict(list)
     for rule in RULES:
         bases = [b for b in CATEGORIES.values() if rule.base(b)]
         targets = [t for t in CATEGORIES.values() if rule.target(t)]
         for b in bases:
             for t in targets:
-                ctx = Context(rule.family, b.name, t.name)
-                if (ctx.id in have or (b.name == t.name and rule.family != "stacked_on")
-                        or not rule.pair(b, t) or (rule.family, b.kind, t.kind) in combo_kinds
-                        or {b.name, t.name} & held_names[rule.family]):
-                    continue
-                candidates[rule.family].append(ctx)
+                if _admissible(rule.family, b, t, have, combo_kinds, held_names):
+                    candidates[rule.family].append(Context(rule.family, b.name, t.name))
     chosen: list[Context] = []
     for family in sorted(candidates):
         want = round(ratio * per_family[family])
@@ -67,12 +85,36 @@ def extra_contexts(dataset: OORDataset, ratio: float, seed: int = 0) -> list[Con
     return chosen
 
 
+def sibling_contexts(dataset: OORDataset) -> list[Context]:
+    """Every train pair of a sibling family in each of its siblings, where the library's rules
+    admit it and it is feasible; nothing the evaluation holds out."""
+    have, combo_kinds, held_names, _ = _held_out(dataset)
+    chosen: dict[str, Context] = {}
+    for c in dataset.contexts:
+        if c.split != "train" or c.base not in CATEGORIES or c.target not in CATEGORIES:
+            continue
+        group = next((g for g in SIBLINGS if c.family in g), ())
+        b, t = CATEGORIES[c.base], CATEGORIES[c.target]
+        for family in group:
+            ctx = Context(family, b.name, t.name)
+            if ctx.id not in chosen and _admissible(family, b, t, have, combo_kinds,
+                                                    held_names) \
+                    and is_feasible(ctx.fam, b, t):
+                chosen[ctx.id] = ctx
+    return [chosen[key] for key in sorted(chosen)]
+
+
 def with_extra_contexts(dataset: OORDataset, ratio: float, seed: int = 0,
-                        samples_per_context: int = SAMPLES_PER_CONTEXT) -> tuple[OORDataset, int]:
-    """The dataset plus extra `train` contexts (in memory only) and how many were added."""
-    if ratio <= 0:
+                        samples_per_context: int = SAMPLES_PER_CONTEXT,
+                        siblings: bool = False) -> tuple[OORDataset, int]:
+    """The dataset plus extra `train` contexts (in memory only) and how many were added:
+    `ratio` x more pairs per family, and with `siblings` every pair in its sibling relations."""
+    extra = extra_contexts(dataset, ratio, seed) if ratio > 0 else []
+    if siblings:
+        known = {c.id for c in extra}
+        extra += [c for c in sibling_contexts(dataset) if c.id not in known]
+    if not extra:
         return dataset, 0
-    extra = extra_contexts(dataset, ratio, seed)
     texts = {p.text for p in dataset.prompts}
     contexts, prompts, phis, index = [], [], [], []
     for ci, ctx in enumerate(extra, start=len(dataset.contexts)):

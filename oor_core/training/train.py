@@ -134,6 +134,10 @@ def parse_args(argv=None):
                     help="add up to RATIO x (train contexts per family) new category pairs from "
                          "the relation library's rules (held-out pairs and kinds stay out; "
                          "library datasets only)")
+    ap.add_argument("--sibling-contexts", action="store_true",
+                    help="give every train pair of left/right/front/behind/next to/near (and "
+                         "on/under) each of its sibling relations, so that only the prompt tells "
+                         "them apart (library datasets only)")
     ap.add_argument("--size-jitter", type=float, default=0.0, metavar="LOG_STD",
                     help="add resized samples of every train context: object sizes times "
                          "exp(N(0, LOG_STD)) per axis, poses from the relation library "
@@ -276,20 +280,23 @@ def _augmented(dataset, args, finetune: bool) -> tuple:
     """The dataset to fit and a record of what was added: extra library pairs
     (--extra-contexts, training/extra_contexts.py) and resized samples (--size-jitter,
     training/size_jitter.py), both drawn from the relation library."""
-    if args.extra_contexts <= 0 and args.size_jitter <= 0:
+    if args.extra_contexts <= 0 and args.size_jitter <= 0 and not args.sibling_contexts:
         return dataset, {}
     if finetune or args.data == "synthetic":
-        sys.exit("--extra-contexts and --size-jitter draw from the relation library: they need "
-                 "a library dataset (not --finetune or synthetic data)")
+        sys.exit("--extra-contexts, --sibling-contexts and --size-jitter draw from the relation "
+                 "library: they need a library dataset (not --finetune or synthetic data)")
     record = {}
     fitted = dataset
-    if args.extra_contexts > 0:
+    if args.extra_contexts > 0 or args.sibling_contexts:
         from .extra_contexts import with_extra_contexts
 
         rows = len(fitted.phi)
-        fitted, added = with_extra_contexts(fitted, args.extra_contexts, args.seed)
+        fitted, added = with_extra_contexts(fitted, args.extra_contexts, args.seed,
+                                            siblings=args.sibling_contexts)
         record["extra_contexts"] = {"ratio": args.extra_contexts, "added": added,
                                     "rows": len(fitted.phi) - rows}
+        if args.sibling_contexts:
+            record["extra_contexts"]["siblings"] = True
     if args.size_jitter > 0:
         from .size_jitter import with_size_jitter
 

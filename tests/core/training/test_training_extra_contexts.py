@@ -7,7 +7,12 @@ import pytest
 
 from oor_core.relations import CATEGORIES
 from oor_core.relations.contexts import context_from_id
-from oor_core.training.extra_contexts import extra_contexts, with_extra_contexts
+from oor_core.training.extra_contexts import (
+    SIBLINGS,
+    extra_contexts,
+    sibling_contexts,
+    with_extra_contexts,
+)
 
 
 @pytest.fixture(scope="module")
@@ -69,3 +74,39 @@ def test_extra_contexts_are_deterministic_and_follow_the_ratio(library):
     for family in {c.family for c in a}:
         assert sum(c.family == family for c in a) <= round(0.2 * train[family])
     assert with_extra_contexts(library, 0.0) == (library, 0)
+
+
+@pytest.fixture(scope="module")
+def with_siblings(library):
+    return with_extra_contexts(library, 0.0, seed=0, samples_per_context=16, siblings=True)
+
+
+def test_sibling_relations_give_each_pair_every_relation_of_its_group(library, with_siblings):
+    """A train pair of left_of is also trained as right_of, in_front_of, behind, next_to and
+    near, so only the prompt can tell those apart."""
+    merged, added = with_siblings
+    assert added > 500
+    pairs = {}
+    for c in merged.contexts:
+        if c.split == "train" and c.family in SIBLINGS[0]:
+            pairs.setdefault((c.base, c.target), set()).add(c.family)
+    original = [(c.base, c.target) for c in library.contexts
+                if c.split == "train" and c.family == "left_of"]
+    complete = sum(pairs[p] >= {"left_of", "right_of", "in_front_of", "behind"} for p in original)
+    assert complete / len(original) >= 0.8
+    for ci in range(len(library.contexts), len(merged.contexts), 11):
+        ctx = context_from_id(merged.contexts[ci].id)
+        assert ctx.accept(merged.samples_of(ci)).all(), ctx.id
+
+
+def test_sibling_relations_keep_what_the_evaluation_holds_out(library, with_siblings):
+    merged, _ = with_siblings
+    kinds = lambda c: (c.family, CATEGORIES[c.base].kind, CATEGORIES[c.target].kind)  # noqa: E731
+    combo = {kinds(c) for c in library.contexts if c.split == "heldout_combo"}
+    held = {}
+    for c in library.contexts:
+        if c.split == "heldout_category":
+            held.setdefault(c.family, set()).update({c.base, c.target})
+    for c in merged.contexts[len(library.contexts):]:
+        assert kinds(c) not in combo and not {c.base, c.target} & held.get(c.family, set())
+    assert sibling_contexts(library) == sibling_contexts(library)  # deterministic
