@@ -46,8 +46,9 @@ $(DATASET): $(STAMP) $(wildcard oor_core/relations/*.py)
 # docs/MODEL.md.
 train: $(DATASET)
 	$(PY) -m oor_core.training --data data/oor-v1 --out oor_core/weights --seed 0 --steps 34000 \
-	  --hidden 384 --batch-size 512 --lr 0.0014 --sigma-focus 0.8 --text-noise 0.01 \
-	  --size-jitter 0.5 --name-dropout 0.2 --threads 2 --eval-every 17000 --probe-queries 48
+	  --hidden 384 --batch-size 512 --lr 0.0014 --sigma-focus 0.8 --text-noise 0.03 \
+	  --size-jitter 0.5 --name-dropout 0.2 --threads 2 --eval-every 17000 --probe-queries 48 \
+	  --prompt-roles marked --sibling-contexts
 
 # Each split twice: one unranked sample per query (the model's distribution) and the best of 16
 # ranked candidates (what Apply Relation and OORModel.sample return). 30 queries per context:
@@ -66,6 +67,7 @@ eval: $(DATASET)
 	    --per-context $(EVAL_PER_CONTEXT) --option rank_from=16 \
 	    --json reports/model/eval_$${split}_ranked.json || exit 1; \
 	done
+	$(PY) -m oor_core.evaluation.metamorphic --pairs 100 --json reports/model/metamorphic.json
 
 # Design measurements on the shipped model (docs/MODEL.md): known-scale conditioning, sampler NFE
 # vs quality against RK45, ranking vs a random candidate.

@@ -18,7 +18,7 @@ import bpy
 from ..bridge.candidates import CACHE
 from ..bridge.pair import apply_candidate, candidates_for
 from ..bridge.relation_rows import RelationRow
-from ..bridge.request import RequestError, as_requested, build_request
+from ..bridge.request import as_requested, build_request
 from ..bridge.scene import (
     build_scene_request,
     check_layout,
@@ -56,7 +56,7 @@ def _scene_rows(job: Job) -> list[RelationRow]:
 
 def describe(error: BaseException) -> str:
     """One line for a failure: expected errors speak for themselves, others say what they are."""
-    if isinstance(error, (JobError, RequestError, ModelLoadError, SamplingError, ValueError)):
+    if isinstance(error, (ValueError, ModelLoadError, SamplingError)):  # JobError, RequestError too
         text = str(error)
     elif isinstance(error, OSError):
         text = f"{error.strerror or error}" + (f": {error.filename}" if error.filename else "")
@@ -80,7 +80,7 @@ def _apply_pair(job: Job, model_getter) -> list[dict]:
         raise JobError(f"{where}: {describe(error)}") from None
     return [{
         "base": base.name, "target": target.name, "prompt": request.prompt,
-        "roles": request.note or "as given",
+        "roles": request.note,  # how base and target were read from the prompt, if notable
         "phi": [float(v) for v in candidates.phi[0]],
         "applied_phi": [float(v) for v in candidates.applied_phi[0]],
         "colliding": bool(candidates.colliding[0]),

@@ -84,29 +84,32 @@ def _fail(message: str):
 
 def run_lines(lines: list[JobLine], model_getter) -> int:
     """Every job in its own boundary: a failure is one line and the batch goes on; Ctrl-C or
-    SIGTERM stops it within the job, cleans that job's temporary files and exits 130 / 143."""
+    SIGTERM stops it within the job (or between two), cleans that job's temporary files and
+    exits 130 / 143."""
     done = failed = 0
+    current = lines[0] if lines else None
     with InterruptWatch() as watch:
-        for index, line in enumerate(lines):
-            try:
-                if line.error is not None:
-                    raise JobError(line.error)
-                report = run_job(line.job, model_getter, watch)
-            except BatchInterrupted as stop:
-                print(f"oor_batch: {stop.name}: stopped during job {line.number} ({line.label}); "
-                      f"its temporary files were removed; {done} done, {failed} failed, "
-                      f"{len(lines) - index} not finished", file=sys.stderr)
-                return stop.status
-            except Exception as error:  # isolation: one job never stops another
-                failed += 1
-                print(f"oor_batch: job {line.number} failed ({line.label}): {describe(error)}",
-                      file=sys.stderr)
-                continue
-            done += 1
-            placed = ", ".join(f"{r['target']} -> {r['base']}"
-                               + (f" ({r['roles']})" if r.get("roles", "as given") != "as given"
-                                  else "") for r in report["relations"])
-            print(f"oor_batch: job {line.number} done ({line.label}): {placed}")
+        try:
+            for current in lines:
+                try:
+                    if current.error is not None:
+                        raise JobError(current.error)
+                    report = run_job(current.job, model_getter, watch)
+                except Exception as error:  # isolation: one job never stops another
+                    failed += 1
+                    print(f"oor_batch: job {current.number} failed ({current.label}): "
+                          f"{describe(error)}", file=sys.stderr)
+                    continue
+                done += 1
+                placed = ", ".join(f"{r['target']} -> {r['base']}"
+                                   + (f" ({r['roles']})" if r.get("roles") else "")
+                                   for r in report["relations"])
+                print(f"oor_batch: job {current.number} done ({current.label}): {placed}")
+        except BatchInterrupted as stop:
+            print(f"oor_batch: {stop.name}: stopped during job {current.number} "
+                  f"({current.label}); its temporary files were removed; {done} done, "
+                  f"{failed} failed, {len(lines) - done - failed} not finished", file=sys.stderr)
+            return stop.status
     print(f"oor_batch: {done} done, {failed} failed, {len(lines)} in all")
     return 1 if failed else 0
 

@@ -1,6 +1,6 @@
 """Where a prompt names its two objects, and the prompt with those mentions replaced by role words.
 
-Conditioning on "A object to the left of the reference" instead of "A mouse to the left of the
+Conditioning on "the object to the left of the reference" instead of "A mouse to the left of the
 laptop" separates the relation (the words the model must obey) from the objects (given to it
 apart, as category names and sizes), so a relation learnt on some pairs carries over to pairs it
 never saw. Training prompts name their objects exactly; a user's prompt may say "mug" for an
@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from .object_names import aliases
+from .object_names import aliases, singular_forms
 
 TARGET_WORD = "object"
 BASE_WORD = "reference"
@@ -36,20 +36,14 @@ Similarity = Callable[[list[str], str], np.ndarray]  # (phrases, name) -> cosine
 MIN_SIMILARITY = 0.45
 
 
-def _words(text: str) -> list[tuple[str, int, int]]:
+def words_of(text: str) -> list[tuple[str, int, int]]:
     return [(m.group().lower(), m.start(), m.end()) for m in _WORD.finditer(text)]
 
 
-def _singular(word: str) -> str:
-    for suffix, keep in (("ies", "y"), ("ves", "f"), ("ches", "ch"), ("shes", "sh"),
-                         ("xes", "x"), ("ses", "s"), ("s", "")):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 2:
-            return word[: len(word) - len(suffix)] + keep
-    return word
-
-
 def _same(word: str, name_word: str) -> bool:
-    return word == name_word or _singular(word) == _singular(name_word)
+    """The same word, or one the plural of the other ('mugs' / 'mug', 'knives' / 'knife')."""
+    return word == name_word or name_word in singular_forms(word) or \
+        word in singular_forms(name_word)
 
 
 def _free(span, taken) -> bool:
@@ -112,14 +106,14 @@ def find_mentions(prompt: str, target_name: str, base_name: str,
     """Character spans of the target's and the base's mentions (None where not found): the name
     or a synonym of its category, its head noun, another word of it, else (with `similarity`)
     the closest phrase. With the same name for both, the first mention is the target's."""
-    words = _words(prompt)
+    words = words_of(prompt)
     taken: list[tuple[int, int]] = []
     found: dict[str, tuple[int, int] | None] = {}
     for role, name in (("target", target_name), ("base", base_name)):
-        name_words = [w for w, _, _ in _words(name)]
+        name_words = [w for w, _, _ in words_of(name)]
         span = None
         for alias in aliases(name):  # whole names and synonyms before any single word
-            alias_words = [w for w, _, _ in _words(alias)]
+            alias_words = [w for w, _, _ in words_of(alias)]
             span = _whole(words, alias_words, taken) if alias_words else None
             if span is not None:
                 break

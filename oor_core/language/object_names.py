@@ -42,8 +42,8 @@ def aliases(name: str) -> tuple[str, ...]:
     return (name, *(n for n in names if n != name))
 
 
-def _forms(word: str) -> list[str]:
-    """The word and the singulars it may be the plural of."""
+def singular_forms(word: str) -> list[str]:
+    """The word and the singulars it may be the plural of ('knives': 'knife', 'knive', ...)."""
     forms = [word]
     if word.endswith("ies") and len(word) > 4:
         forms.append(word[:-3] + "y")
@@ -66,7 +66,7 @@ def category_for_object_name(name: str) -> str:
     for size in range(min(3, len(words)), 0, -1):  # the longest known run of words wins
         for start in range(len(words) - size + 1):
             head = words[start:start + size - 1]
-            for last in _forms(words[start + size - 1]):
+            for last in singular_forms(words[start + size - 1]):
                 for candidate in (" ".join([*head, last]), "".join([*head, last])):
                     if candidate in known:  # 'wine glasses' -> 'wine glass', 'tea pot' -> 'teapot'
                         return candidate

@@ -12,7 +12,7 @@ from difflib import SequenceMatcher
 from functools import cache
 
 from ..relations.templates import TEMPLATES
-from .mentions import BASE_WORD, TARGET_WORD, _words, find_mentions, replace_mentions
+from .mentions import BASE_WORD, TARGET_WORD, find_mentions, replace_mentions, words_of
 
 
 @dataclass(frozen=True)
@@ -36,11 +36,11 @@ class RoleReading:
 def _template_words() -> tuple[tuple[str, ...], ...]:
     texts = {template.lstrip("!").format(T=f"the {TARGET_WORD}", B=f"the {BASE_WORD}")
              for templates in TEMPLATES.values() for template in templates}
-    return tuple(tuple(w for w, _, _ in _words(text)) for text in sorted(texts))
+    return tuple(tuple(w for w, _, _ in words_of(text)) for text in sorted(texts))
 
 
 def _likeness(marked: str) -> float:
-    words = [w for w, _, _ in _words(marked)]
+    words = [w for w, _, _ in words_of(marked)]
     best = 0.0
     matcher = SequenceMatcher(None, autojunk=False)
     matcher.set_seq2(words)  # difflib caches the second sequence: the prompt

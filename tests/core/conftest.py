@@ -21,3 +21,13 @@ def small_library():
     from oor_core.relations.build import DEFAULT_SEED
 
     return build_library(DEFAULT_SEED, samples_per_context=24)
+
+
+@pytest.fixture(scope="session")
+def shipped_model():
+    """The shipped weights, loaded once for every test that judges them."""
+    from oor_core.model.inference import DEFAULT_WEIGHTS, OORModel
+    from oor_core.model.text_encoder import shared_encoder
+
+    assert DEFAULT_WEIGHTS.exists(), f"the shipped weights are missing: {DEFAULT_WEIGHTS}"
+    return OORModel.load(encoder=shared_encoder())

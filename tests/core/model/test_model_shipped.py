@@ -10,14 +10,13 @@ import time
 import numpy as np
 import pytest
 
-from oor_core.model.inference import DEFAULT_WEIGHTS, OORModel
+from oor_core.model.inference import DEFAULT_WEIGHTS
 from oor_core.model.text_encoder import shared_encoder
 
 
 @pytest.fixture(scope="module")
-def model():
-    assert DEFAULT_WEIGHTS.exists(), f"the shipped weights are missing: {DEFAULT_WEIGHTS}"
-    return OORModel.load(encoder=shared_encoder())
+def model(shipped_model):
+    return shipped_model
 
 
 def test_metadata_and_size(model):
@@ -67,7 +66,7 @@ def test_make_train_is_the_recipe_of_the_shipped_weights(model):
     recipe = re.search(r"^train:.*?\n((?:\t.*\n)+)", makefile, re.M).group(1).replace("\\\n", " ")
 
     def flag(name, kind=int):
-        return kind(re.search(rf"--{name} ([\d.]+)", recipe).group(1))
+        return kind(re.search(rf"--{name} (\S+)", recipe).group(1))
 
     training = model.metadata["training"]
     assert training["steps"] == flag("steps")
@@ -79,6 +78,10 @@ def test_make_train_is_the_recipe_of_the_shipped_weights(model):
     assert model.metadata["dataset"]["size_jitter"]["log_std"] == flag("size-jitter", float)
     assert model.metadata["dataset"]["size_jitter"]["per_context"] == 100  # the default
     assert training["seed"] == flag("seed")
+    assert training["prompt_roles"] == flag("prompt-roles", str)
+    assert model.metadata["prompt_roles"] == "marked"
+    assert model.metadata["dataset"]["extra_contexts"]["siblings"] == ("--sibling-contexts"
+                                                                       in recipe)
     assert model.metadata["network"]["hidden"] == flag("hidden")
     assert training.get("bf16", False) == ("--bf16" in recipe)
     assert model.metadata["metrics"]["threads"] == flag("threads")
