@@ -113,8 +113,13 @@ FIELDS = tuple(f.name for f in fields(Job) if f.name != "label")
 INHERITED = ("blend", "seed", "mode", "candidates", "keep_size")  # from the command line
 
 
+def _file_key(path: str) -> str:
+    """One spelling per file: './out.blend' and 'out.blend' are the same output."""
+    return os.path.normcase(os.path.abspath(path))
+
+
 def _same_file(a: str, b: str) -> bool:
-    return os.path.normcase(os.path.abspath(a)) == os.path.normcase(os.path.abspath(b))
+    return _file_key(a) == _file_key(b)
 
 
 def job_from_record(record, defaults: Job, label: str) -> Job:
@@ -170,8 +175,7 @@ def refuse_shared_outputs(lines: list[JobLine]) -> None:
     for line in lines:
         if line.job is not None:
             for output in line.job.outputs():
-                key = os.path.normcase(os.path.abspath(output))
-                writers.setdefault(key, []).append(line)
+                writers.setdefault(_file_key(output), []).append(line)
     for key, sharing in writers.items():
         if len(sharing) < 2:
             continue

@@ -48,19 +48,26 @@ def test_extra_samples_pass_their_own_relation(library, augmented):
         assert ctx.accept(merged.samples_of(ci)).all(), ctx.id
 
 
-def test_held_out_pairs_kinds_and_names_stay_out(library, augmented):
-    merged, _ = augmented
-    new = merged.contexts[len(library.contexts):]
-    kinds = lambda c: (c.family, CATEGORIES[c.base].kind, CATEGORIES[c.target].kind)  # noqa: E731
-    combo = {kinds(c) for c in library.contexts if c.split == "heldout_combo"}
+def _kinds(c):
+    return c.family, CATEGORIES[c.base].kind, CATEGORIES[c.target].kind
+
+
+def assert_nothing_held_out_enters(library, merged):
+    """No added context has a heldout_combo (family, kinds) or a heldout_category name of its
+    family, in either role."""
+    combo = {_kinds(c) for c in library.contexts if c.split == "heldout_combo"}
     held = {}
     for c in library.contexts:
         if c.split == "heldout_category":
             held.setdefault(c.family, set()).update({c.base, c.target})
     assert combo and held
-    for c in new:
-        assert kinds(c) not in combo, c.id
+    for c in merged.contexts[len(library.contexts):]:
+        assert _kinds(c) not in combo, c.id
         assert not {c.base, c.target} & held.get(c.family, set()), c.id
+
+
+def test_held_out_pairs_kinds_and_names_stay_out(library, augmented):
+    assert_nothing_held_out_enters(library, augmented[0])
 
 
 def test_extra_contexts_are_deterministic_and_follow_the_ratio(library):
@@ -100,13 +107,5 @@ def test_sibling_relations_give_each_pair_every_relation_of_its_group(library, w
 
 
 def test_sibling_relations_keep_what_the_evaluation_holds_out(library, with_siblings):
-    merged, _ = with_siblings
-    kinds = lambda c: (c.family, CATEGORIES[c.base].kind, CATEGORIES[c.target].kind)  # noqa: E731
-    combo = {kinds(c) for c in library.contexts if c.split == "heldout_combo"}
-    held = {}
-    for c in library.contexts:
-        if c.split == "heldout_category":
-            held.setdefault(c.family, set()).update({c.base, c.target})
-    for c in merged.contexts[len(library.contexts):]:
-        assert kinds(c) not in combo and not {c.base, c.target} & held.get(c.family, set())
+    assert_nothing_held_out_enters(library, with_siblings[0])
     assert sibling_contexts(library) == sibling_contexts(library)  # deterministic
