@@ -71,11 +71,7 @@ def build_request(base, target, prompt: str, depsgraph=None) -> RelationRequest:
         raise RequestError(f"'{base.name}' is both base and target; choose two different "
                            "objects")
     text = check_prompt(prompt)
-    reading = read_roles(text, object_category(target), object_category(base))
-    if reading.swap:  # "A mug on the table" with the mug given as base
-        base, target = target, base
-    note = reading.explain(*(object_category(o) for o in ((base, target) if reading.swap
-                                                          else (target, base))))
+    base, target, note, swapped = placed_by_prompt(base, target, text)
     check_editable(target, "target")
     overrides = transform_warnings(target)
     if overrides:
@@ -85,7 +81,17 @@ def build_request(base, target, prompt: str, depsgraph=None) -> RelationRequest:
         scales = known_scales(base_info.geometry, target_info.geometry)
     except (BridgeError, ValueError) as error:
         raise RequestError(str(error)) from None
-    return RelationRequest(base_info, target_info, text, scales, reading.swap, note)
+    return RelationRequest(base_info, target_info, text, scales, swapped, note)
+
+
+def placed_by_prompt(base, target, prompt: str):
+    """(base, target, note, swapped): the objects in the roles the prompt gives them ("A mug on
+    the table" places the mug, whichever was given as base); the note says what was read."""
+    reading = read_roles(prompt, object_category(target), object_category(base))
+    if reading.swap:
+        base, target = target, base
+        return base, target, reading.explain(object_category(base), object_category(target)), True
+    return base, target, reading.explain(object_category(target), object_category(base)), False
 
 
 def as_requested(base, target, request: RelationRequest):

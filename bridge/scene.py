@@ -28,7 +28,7 @@ from .objects import (
 )
 from .pair import PREVIOUS_MATRIX_KEY
 from .relation_rows import RelationRow, check_graph
-from .request import RequestError, check_editable
+from .request import RequestError, check_editable, placed_by_prompt
 
 CONTACT_TOLERANCE = 0.002  # metres: closer is touching, deeper is colliding
 
@@ -40,6 +40,7 @@ class SceneRequest:
     objects: dict[str, object]  # name -> bpy Object
     info: dict[str, SceneObject]
     edges: list  # oor_core.scene.multi_object.SceneEdge
+    swaps: list[str] = field(default_factory=list)  # rows whose prompt placed the other object
 
     @property
     def keys(self) -> list[tuple[str, str]]:
@@ -66,6 +67,13 @@ def build_scene_request(rows: list[RelationRow], depsgraph, fixed: tuple[str, ..
     """Everything checked before any work: the graph, the objects, their transforms."""
     from ..oor_core.scene.multi_object import SceneEdge, edge_known_scales  # torch, on first use
 
+    swaps, placed = [], []
+    for row in rows:
+        base, target, note, swapped = placed_by_prompt(row.base, row.target, row.prompt)
+        placed.append(RelationRow(base, target, row.prompt))
+        if swapped:  # "A mug on the table" in a row that names the table as target
+            swaps.append(f"'{row.prompt}': {note}")
+    rows = placed
     root, order = check_graph(rows)
     objects = {}
     for row in rows:
@@ -86,7 +94,7 @@ def build_scene_request(rows: list[RelationRow], depsgraph, fixed: tuple[str, ..
                        info[row.base.name].category, info[row.target.name].category,
                        edge_known_scales(poses[row.base.name], poses[row.target.name]))
              for row in rows]
-    return SceneRequest(root, order, objects, info, edges)
+    return SceneRequest(root, order, objects, info, edges, swaps)
 
 
 def current_phi(request: SceneRequest) -> dict[tuple[str, str], np.ndarray]:
@@ -167,6 +175,11 @@ def write_layout(request: SceneRequest, matrices: dict[str, np.ndarray]) -> None
         for obj, matrix in zip(moved, matrices.values(), strict=True):
             obj[PREVIOUS_MATRIX_KEY] = [float(v) for v in np.array(obj.matrix_world).flatten()]
             write_world_matrix(obj, matrix)
+
+
+def roles_note(request: SceneRequest) -> str:
+    """'; ...' for the status line when rows were read the other way round, else ''."""
+    return "".join(f"; {swap}" for swap in request.swaps)
 
 
 def describe(layout: Layout) -> str:

@@ -115,7 +115,8 @@ def _apply_scene(job: Job, model_getter) -> tuple[list[dict], dict]:
                   "phi": [float(v) for v in phi[edge.key]],
                   "supported": edge.target in layout.resting} for edge in request.edges]
     check = {"root": request.root, "losses": losses,
-             "colliding_pairs": [list(pair) for pair in layout.colliding_pairs]}
+             "colliding_pairs": [list(pair) for pair in layout.colliding_pairs],
+             "roles": request.swaps}  # rows the prompt placed the other way round
     return relations, check
 
 
@@ -173,4 +174,5 @@ def run_job(job: Job, model_getter, watch: InterruptWatch | None = None) -> dict
             outputs.stage(job.report, lambda path: path.write_text(
                 json.dumps(report, indent=2) + "\n", encoding="utf-8"))
         outputs.publish()
+    watch.published = True  # from here an interrupt no longer undoes this job
     return report

@@ -85,33 +85,47 @@ def _fail(message: str):
 def run_lines(lines: list[JobLine], model_getter) -> int:
     """Every job in its own boundary: a failure is one line and the batch goes on; Ctrl-C or
     SIGTERM stops it within the job (or between two), cleans that job's temporary files and
-    exits 130 / 143."""
+    exits 130 / 143. A job whose outputs were already published counts as done."""
     done = failed = 0
-    current = lines[0] if lines else None
+    position, finished = 0, -1  # the job at hand, the last one that ran to its end
     with InterruptWatch() as watch:
         try:
-            for current in lines:
+            for position, line in enumerate(lines):
+                watch.published = False
                 try:
-                    if current.error is not None:
-                        raise JobError(current.error)
-                    report = run_job(current.job, model_getter, watch)
+                    if line.error is not None:
+                        raise JobError(line.error)
+                    report = run_job(line.job, model_getter, watch)
                 except Exception as error:  # isolation: one job never stops another
                     failed += 1
-                    print(f"oor_batch: job {current.number} failed ({current.label}): "
+                    print(f"oor_batch: job {line.number} failed ({line.label}): "
                           f"{describe(error)}", file=sys.stderr)
-                    continue
-                done += 1
-                placed = ", ".join(f"{r['target']} -> {r['base']}"
-                                   + (f" ({r['roles']})" if r.get("roles") else "")
-                                   for r in report["relations"])
-                print(f"oor_batch: job {current.number} done ({current.label}): {placed}")
+                else:
+                    done += 1
+                    placed = ", ".join(f"{r['target']} -> {r['base']}"
+                                       + (f" ({r['roles']})" if r.get("roles") else "")
+                                       for r in report["relations"])
+                    print(f"oor_batch: job {line.number} done ({line.label}): {placed}")
+                finished = position
         except BatchInterrupted as stop:
-            print(f"oor_batch: {stop.name}: stopped during job {current.number} "
-                  f"({current.label}); its temporary files were removed; {done} done, "
-                  f"{failed} failed, {len(lines) - done - failed} not finished", file=sys.stderr)
+            if finished < position and watch.published:  # stopped on its way out: it is done
+                done, finished = done + 1, position
+            print(f"oor_batch: {stop.name}: stopped {_where(lines, position, finished)}; "
+                  f"{done} done, {failed} failed, {len(lines) - done - failed} not run",
+                  file=sys.stderr)
             return stop.status
     print(f"oor_batch: {done} done, {failed} failed, {len(lines)} in all")
     return 1 if failed else 0
+
+
+def _where(lines: list[JobLine], position: int, finished: int) -> str:
+    if finished < position:
+        line = lines[position]
+        return f"during job {line.number} ({line.label}); its temporary files were removed"
+    if finished + 1 < len(lines):
+        line = lines[finished + 1]
+        return f"before job {line.number} ({line.label})"
+    return "after the last job"
 
 
 def main(argv: list[str]) -> int:

@@ -36,6 +36,7 @@ class InterruptWatch:
 
     def __init__(self):
         self.received: int | None = None
+        self.published = False  # the running job's outputs are out: it has done its work
         self._deferring = False
         self._previous = {}
 

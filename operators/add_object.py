@@ -12,6 +12,7 @@ from ..bridge.scene import (
     choose_candidate,
     current_phi,
     describe,
+    roles_note,
     scene_meshes,
     write_layout,
 )
@@ -65,7 +66,7 @@ class OOR_OT_add_object(bpy.types.Operator):
             self.report({'ERROR'}, str(error))
             return {'CANCELLED'}
         level = {'WARNING'} if layout.colliding_pairs else {'INFO'}
-        self.report(level, f"Added '{new.name}': {describe(layout)}")
+        self.report(level, f"Added '{new.name}': {describe(layout)}{roles_note(request)}")
         return {'FINISHED'}
 
 

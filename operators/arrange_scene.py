@@ -11,6 +11,7 @@ from ..bridge.scene import (
     build_scene_request,
     choose_candidate,
     describe,
+    roles_note,
     scene_meshes,
     write_layout,
 )
@@ -58,7 +59,8 @@ class OOR_OT_arrange_scene(bpy.types.Operator):
             return {'CANCELLED'}
         level = {'WARNING'} if layout.colliding_pairs else {'INFO'}
         self.report(level, f"Arranged {len(layout.matrices)} objects around '{request.root}' "
-                           f"(candidate {layout.candidate + 1}): {describe(layout)}")
+                           f"(candidate {layout.candidate + 1}): {describe(layout)}"
+                           f"{roles_note(request)}")
         return {'FINISHED'}
 
 

@@ -11,7 +11,13 @@ from ..bridge.animation import animate_layouts
 from ..bridge.model_service import SERVICE, ModelConfig
 from ..bridge.relation_rows import RelationRow
 from ..bridge.request import RequestError, check_prompt
-from ..bridge.scene import build_scene_request, current_phi, layout_from_phi, write_layout
+from ..bridge.scene import (
+    build_scene_request,
+    current_phi,
+    layout_from_phi,
+    roles_note,
+    write_layout,
+)
 from ..oor_core.errors import ModelLoadError
 from ..preferences import get_preferences
 from .selection import NeedsPair, resolve_pair
@@ -56,7 +62,8 @@ class OOR_OT_change_context(NeedsPair, bpy.types.Operator):
                 self.report({'ERROR'}, str(error))
                 return {'CANCELLED'}
             note = ""
-        self.report({'INFO'}, f"'{target.name}' now: {prompt}{note}")
+        self.report({'INFO'}, f"'{request.edges[0].target}' now: {prompt}{note}"
+                              f"{roles_note(request)}")
         return {'FINISHED'}
 
 

@@ -8,7 +8,13 @@ from ..bridge.animation import animate_layouts
 from ..bridge.model_service import SERVICE, ModelConfig
 from ..bridge.relation_rows import enabled_rows
 from ..bridge.request import RequestError
-from ..bridge.scene import build_scene_request, current_phi, layout_from_phi, write_layout
+from ..bridge.scene import (
+    build_scene_request,
+    current_phi,
+    layout_from_phi,
+    roles_note,
+    write_layout,
+)
 from ..oor_core.errors import ModelLoadError
 from ..preferences import get_preferences
 from .arrange_scene import relation_list_poll
@@ -55,7 +61,7 @@ class OOR_OT_refine_arrangement(bpy.types.Operator):
             note = ""
         moved = max((m["translation"] for m in result.moved.values()), default=0.0)
         self.report({'INFO'}, f"Refined {len(final)} objects (largest move {moved:.3f} base "
-                              f"units){note}")
+                              f"units){note}{roles_note(request)}")
         return {'FINISHED'}
 
 

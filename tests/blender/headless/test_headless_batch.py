@@ -138,3 +138,18 @@ def test_a_relation_given_the_other_way_round_is_swapped_and_said(tea_scene, tmp
     cup_lo, _ = world_box(objects["Teacup"])
     _, table_hi = world_box(objects["Table"])
     assert abs(cup_lo[2] - table_hi[2]) <= 0.005
+
+
+def test_several_relations_read_each_row_the_way_its_prompt_places(tea_scene, tmp_path):
+    report = tmp_path / "scene.json"
+    result = run_batch("--blend", tea_scene, "--relation", "Table", "Teacup",
+                       "A teacup on a table", "--relation", "Vase", "Table",
+                       "A vase on a table", "--save", tmp_path / "scene.blend",
+                       "--report", report)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(report.read_text())
+    assert {(r["base"], r["target"]) for r in data["relations"]} == {("Table", "Teacup"),
+                                                                    ("Table", "Vase")}
+    assert data["scene_check"]["root"] == "Table"
+    assert data["scene_check"]["roles"] == [
+        "'A vase on a table': the prompt places 'vase', not 'table': swapped base and target"]

@@ -9,6 +9,7 @@ import hashlib
 import json
 import os
 import pathlib
+import re
 import signal
 import subprocess
 import sys
@@ -310,10 +311,11 @@ def test_a_signal_stops_the_batch_names_the_job_and_cleans_up(tmp_path, signum, 
     returncode, seconds, _, stderr, out = _interrupted_batch(tmp_path, signum)
     assert returncode == status, stderr
     assert seconds < 5  # "within a second" of work, plus interpreter shutdown
-    stopped = [line for line in stderr.splitlines() if "stopped during job" in line]
+    stopped = [line for line in stderr.splitlines() if ": stopped " in line]
     assert len(stopped) == 1 and signal.Signals(signum).name in stopped[0], stderr
     assert "Traceback" not in stderr
-    number = int(stopped[0].split("stopped during job ")[1].split()[0])
+    # Within a job ("during job N") or between two ("before job N"): N and later wrote nothing.
+    number = int(re.search(r"stopped (?:during|before) job (\d+)", stopped[0]).group(1))
     for i in range(1, 41):  # jobs before it published both files, it and later ones nothing
         assert (out / f"{i}.blend").exists() == (i < number), i
         assert (out / f"{i}.json").exists() == (i < number), i
