@@ -87,11 +87,10 @@ def build_request(base, target, prompt: str, depsgraph=None) -> RelationRequest:
 def placed_by_prompt(base, target, prompt: str):
     """(base, target, note, swapped): the objects in the roles the prompt gives them ("A mug on
     the table" places the mug, whichever was given as base); the note says what was read."""
-    reading = read_roles(prompt, object_category(target), object_category(base))
-    if reading.swap:
-        base, target = target, base
-        return base, target, reading.explain(object_category(base), object_category(target)), True
-    return base, target, reading.explain(object_category(target), object_category(base)), False
+    target_category, base_category = object_category(target), object_category(base)
+    reading = read_roles(prompt, target_category, base_category)
+    note = reading.explain(target_category, base_category)
+    return (target, base, note, True) if reading.swap else (base, target, note, False)
 
 
 def as_requested(base, target, request: RelationRequest):

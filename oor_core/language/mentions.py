@@ -59,11 +59,8 @@ def _whole(words, name_words, taken) -> tuple[int, int] | None:
     return None
 
 
-def _literal(words, name_words, taken) -> tuple[int, int] | None:
-    """The whole name, else its head noun (last word), else any longer word of it."""
-    whole = _whole(words, name_words, taken)
-    if whole is not None:
-        return whole
+def _name_word(words, name_words, taken) -> tuple[int, int] | None:
+    """The name's head noun (last word), else any longer word of it."""
     for candidates in ([name_words[-1]], [w for w in name_words[:-1] if len(w) > 3]):
         for i, (word, _, _) in enumerate(words):
             if word not in _NOT_NOUNS and any(_same(word, c) for c in candidates) and \
@@ -117,8 +114,8 @@ def find_mentions(prompt: str, target_name: str, base_name: str,
             span = _whole(words, alias_words, taken) if alias_words else None
             if span is not None:
                 break
-        if span is None and name_words:
-            span = _literal(words, name_words, taken)
+        if span is None and name_words:  # the whole name was tried first, as its own alias
+            span = _name_word(words, name_words, taken)
         if span is None and similarity is not None and name_words:
             span = _closest(words, name, taken, similarity)
         if span is None:
