@@ -6,6 +6,7 @@ from bpy.props import (
     BoolProperty,
     CollectionProperty,
     EnumProperty,
+    FloatProperty,
     IntProperty,
     PointerProperty,
     StringProperty,
@@ -14,6 +15,17 @@ from bpy.props import (
 from .oor_core.geometry.axes import AXIS_LABELS, DEFAULT_FRONT, DEFAULT_UP
 
 _AXIS_ITEMS = [(key, label, f"Local {label} axis") for key, label in AXIS_LABELS.items()]
+_SIDE_ITEMS = [('AUTO', "Detect", "Read from the mesh"), *_AXIS_ITEMS]
+_SOURCE_ITEMS = [
+    ('AUTO', "Not Yet Detected", "Detected from the mesh when the object is first used"),
+    ('DETECTED', "Detected", "Detected from the mesh and recorded; Detect Axes runs it again"),
+    ('SET', "Set by Hand", "Chosen in the Object Axes panel or by a script"),
+]
+
+
+def _axes_edited(settings, _context):
+    # Any edit of Up or Front (panel, script) is a choice detection must not overwrite.
+    settings.axes_source = 'SET'
 
 
 class OORObjectSettings(bpy.types.PropertyGroup):
@@ -23,12 +35,23 @@ class OORObjectSettings(bpy.types.PropertyGroup):
     )
     up_axis: EnumProperty(
         name="Up", description="Local axis that points up on the real object",
-        items=_AXIS_ITEMS, default=DEFAULT_UP,
+        items=_AXIS_ITEMS, default=DEFAULT_UP, update=_axes_edited,
     )
     front_axis: EnumProperty(
         name="Front", description="Local axis on the side that faces the viewer",
-        items=_AXIS_ITEMS, default=DEFAULT_FRONT,
+        items=_AXIS_ITEMS, default=DEFAULT_FRONT, update=_axes_edited,
     )
+    axes_source: EnumProperty(
+        name="Axes", description="Where Up and Front come from", items=_SOURCE_ITEMS,
+        default='AUTO',
+    )
+    working_side: EnumProperty(
+        name="Working Side", items=_SIDE_ITEMS, default='AUTO',
+        description="Local axis toward a knife's cutting edge or a pourer's spout; Detect: "
+        "read from the mesh",
+    )
+    axes_confidence: FloatProperty(name="Confidence", min=0.0, max=1.0, options={'HIDDEN'})
+    axes_reason: StringProperty(name="Reason", options={'HIDDEN'})
 
 
 MAX_RECENT_PROMPTS = 10
@@ -70,6 +93,11 @@ class OORSceneSettings(bpy.types.PropertyGroup):
     num_candidates: IntProperty(
         name="Candidates", description="How many arrangements to sample and rank",
         default=16, min=1, max=64,
+    )
+    show_frames: BoolProperty(
+        name="Show Frames", default=False,
+        description="Draw the base's and the target's canonical box, up and front arrows and "
+        "working part in the viewport",
     )
     keep_size: BoolProperty(
         name="Keep Real Size", default=True,

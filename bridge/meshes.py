@@ -106,7 +106,7 @@ def _merge(parts: list) -> tuple[np.ndarray, np.ndarray]:
     return np.concatenate(vertices), np.concatenate(triangles)
 
 
-def _local_geometry(obj, depsgraph) -> tuple[np.ndarray, np.ndarray]:
+def local_geometry(obj, depsgraph) -> tuple[np.ndarray, np.ndarray]:
     if obj.type in GEOMETRY_TYPES:
         return _mesh_arrays(obj.evaluated_get(depsgraph))
     if obj.type == 'EMPTY' and obj.instance_type == 'COLLECTION' and obj.instance_collection:
@@ -181,7 +181,7 @@ class WorldMesh:
         """The evaluated object (modifiers applied) at `matrix_world`, by default where it is."""
         if depsgraph is None:
             depsgraph = bpy.context.evaluated_depsgraph_get()
-        shape = _Shape(obj.name, *_local_geometry(obj, depsgraph))
+        shape = _Shape(obj.name, *local_geometry(obj, depsgraph))
         if matrix_world is None:
             matrix_world = obj.evaluated_get(depsgraph).matrix_world
         return cls(obj.name, shape, matrix_world)

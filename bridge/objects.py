@@ -8,15 +8,11 @@ module with real objects.
 from __future__ import annotations
 
 from contextlib import contextmanager
-from dataclasses import dataclass
 
-import bpy
 import numpy as np
 from mathutils import Matrix
 
-from ..oor_core.geometry.box_pose import GeometryError
 from ..oor_core.geometry.euler_fit import fit_euler
-from ..oor_core.geometry.object_frame import ObjectGeometry, object_frame
 from ..oor_core.language.object_names import category_for_object_name
 
 GEOMETRY_TYPES = {'MESH', 'CURVE', 'SURFACE', 'FONT', 'META'}
@@ -33,13 +29,6 @@ _CHANNELS = ("location", "rotation_euler", "rotation_quaternion", "rotation_axis
 
 class BridgeError(ValueError):
     """An object that cannot take part in a relation; the message names it and says why."""
-
-
-@dataclass(frozen=True)
-class SceneObject:
-    name: str
-    category: str
-    geometry: ObjectGeometry
 
 
 def _matrix(value) -> np.ndarray:
@@ -93,22 +82,6 @@ def local_bounds(obj, depsgraph=None) -> tuple[np.ndarray, np.ndarray]:
 def object_category(obj) -> str:
     override = obj.oor.category.strip() if hasattr(obj, "oor") else ""
     return override or category_for_object_name(obj.name)
-
-
-def read_object(obj, depsgraph=None) -> SceneObject:
-    """Geometry of a scene object in oor_core's terms; BridgeError names the object on failure."""
-    if depsgraph is None:
-        depsgraph = bpy.context.evaluated_depsgraph_get()
-    lo, hi = local_bounds(obj, depsgraph)
-    settings = getattr(obj, "oor", None)
-    up = settings.up_axis if settings else "POS_Z"
-    front = settings.front_axis if settings else "NEG_Y"
-    geometry = ObjectGeometry(_matrix(obj.evaluated_get(depsgraph).matrix_world), lo, hi, up, front)
-    try:
-        object_frame(geometry)
-    except (GeometryError, ValueError) as error:
-        raise BridgeError(f"'{obj.name}': {error}") from None
-    return SceneObject(obj.name, object_category(obj), geometry)
 
 
 def transform_warnings(obj) -> list[str]:

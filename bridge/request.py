@@ -12,14 +12,10 @@ import numpy as np
 
 from ..oor_core.geometry.placement import known_scales
 from ..oor_core.language.roles import read_roles
+from ..oor_core.language.working_parts import part_the_prompt_needs
 from ..oor_core.model.prompt_text import PromptError, clean_prompt
-from .objects import (
-    BridgeError,
-    SceneObject,
-    object_category,
-    read_object,
-    transform_warnings,
-)
+from .objects import BridgeError, object_category, transform_warnings
+from .scene_objects import SceneObject, read_object
 
 
 class RequestError(ValueError):
@@ -39,11 +35,14 @@ class RelationRequest:
     def key(self) -> tuple:
         """Identifies the problem: same key and seed, same candidate world matrices.
 
-        The target's own pose does not matter (only its shape and size); the base's does.
+        The target's own pose does not matter (only its shape, size and axes); the base's does.
+        Axes count: after Detect Axes or an edit in the panel, the candidates are new.
         """
         base_pose = np.asarray(self.base.geometry.world_matrix).flatten()
+        frames = tuple((g.up, g.front, *np.round(g.bbox_min, 9), *np.round(g.bbox_max, 9))
+                       for g in (self.base.geometry, self.target.geometry))
         return (self.base.name, self.target.name, self.prompt,
-                tuple(np.round(self.known_scales, 9)), tuple(np.round(base_pose, 9)))
+                tuple(np.round(self.known_scales, 9)), tuple(np.round(base_pose, 9)), frames)
 
 
 def check_prompt(prompt: str) -> str:
@@ -77,7 +76,8 @@ def build_request(base, target, prompt: str, depsgraph=None) -> RelationRequest:
     if overrides:
         raise RequestError(f"The target {overrides[0]}; disable or remove them first")
     try:
-        base_info, target_info = read_object(base, depsgraph), read_object(target, depsgraph)
+        base_info = read_object(base, depsgraph)
+        target_info = read_object(target, depsgraph, part_the_prompt_needs(text))
         scales = known_scales(base_info.geometry, target_info.geometry)
     except (BridgeError, ValueError) as error:
         raise RequestError(str(error)) from None

@@ -17,18 +17,13 @@ import numpy as np
 
 from ..oor_core.geometry.box_pose import BoxPose, relative_phi
 from ..oor_core.geometry.object_frame import object_frame, world_matrix_for_pose
+from ..oor_core.language.working_parts import part_the_prompt_needs
 from .meshes import WorldMesh, interpenetration, is_supported
-from .objects import (
-    BridgeError,
-    SceneObject,
-    read_object,
-    transform_warnings,
-    unchanged_on_error,
-    write_world_matrix,
-)
+from .objects import BridgeError, transform_warnings, unchanged_on_error, write_world_matrix
 from .pair import PREVIOUS_MATRIX_KEY
 from .relation_rows import RelationRow, check_graph
 from .request import RequestError, check_editable, placed_by_prompt
+from .scene_objects import SceneObject, read_object
 
 CONTACT_TOLERANCE = 0.002  # metres: closer is touching, deeper is colliding
 
@@ -85,8 +80,10 @@ def build_scene_request(rows: list[RelationRow], depsgraph, fixed: tuple[str, ..
         overrides = transform_warnings(objects[name])
         if overrides:
             raise RequestError(f"The object {overrides[0]}; disable or remove them first")
+    hints = {row.target.name: part_the_prompt_needs(row.prompt) for row in rows}
     try:
-        info = {name: read_object(obj, depsgraph) for name, obj in objects.items()}
+        info = {name: read_object(obj, depsgraph, hints.get(name, ""))
+                for name, obj in objects.items()}
     except BridgeError as error:
         raise RequestError(str(error)) from None
     poses = {name: object_frame(item.geometry).pose for name, item in info.items()}

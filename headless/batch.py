@@ -16,6 +16,8 @@ from pathlib import Path
 import bpy
 
 from ..bridge.candidates import CACHE
+from ..bridge.frames import axes_report, detect_again, set_axes_by_hand
+from ..bridge.objects import BridgeError
 from ..bridge.pair import apply_candidate, candidates_for
 from ..bridge.relation_rows import RelationRow
 from ..bridge.request import as_requested, build_request
@@ -152,15 +154,39 @@ def open_scene(job: Job, watch: InterruptWatch) -> str:
     return job.blend
 
 
+def set_job_axes(job: Job) -> None:
+    """The job's 'axes': set by hand, or "detect" to detect again; JobError names the object."""
+    for name, given in job.axes.items():
+        obj = bpy.context.scene.objects.get(name)
+        if obj is None:
+            raise JobError(f"axes of '{name}': no object of that name in the scene")
+        if given == "detect":
+            detect_again(obj)
+            continue
+        side = given.get("edge", given.get("spout"))
+        try:
+            set_axes_by_hand(obj, given.get("up"), given.get("front"), side)
+        except BridgeError as error:
+            raise JobError(f"axes of '{name}': {error}") from None
+
+
+def _axes_of(relations: list[dict]) -> dict:
+    depsgraph = bpy.context.evaluated_depsgraph_get()
+    names = sorted({r[role] for r in relations for role in ("base", "target")})
+    return {name: axes_report(bpy.context.scene.objects[name], depsgraph) for name in names
+            if name in bpy.context.scene.objects}
+
+
 def run_job(job: Job, model_getter, watch: InterruptWatch | None = None) -> dict:
     watch = watch or InterruptWatch()
     scene = open_scene(job, watch)
     CACHE.clear()
+    set_job_axes(job)
     relations, check = apply_relations(job, model_getter)
     moved = {r["target"] for r in relations}
     report = {
         "blend": job.blend, "scene": scene, "seed": job.seed, "mode": job.mode,
-        "relations": relations, "scene_check": check,
+        "relations": relations, "scene_check": check, "axes": _axes_of(relations),
         "objects": {name: {"matrix_world": _matrix_rows(bpy.context.scene.objects[name])}
                     for name in sorted(moved)},
     }

@@ -27,6 +27,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--blend", help="input .blend (default: the file Blender opened)")
     p.add_argument("--relation", nargs=3, action="append", default=[],
                    metavar=("BASE", "TARGET", "PROMPT"), help="object names and a prompt")
+    p.add_argument("--axes", action="append", default=[], metavar="OBJECT=UP,FRONT",
+                   help="set an object's local up and front axes, e.g. Teapot=+Y,+X (axes "
+                   "+X..-Z); default: detected from the mesh")
     p.add_argument("--seed", type=int, default=0, help="sampler seed, 0..2^32-1")
     p.add_argument("--mode", choices=("sample", "refine"), default="sample")
     p.add_argument("--save", help="output .blend (the input is never modified otherwise)")
@@ -55,6 +58,15 @@ def _ensure_registered():
     return unregister
 
 
+def _axes_option(value: str) -> tuple[str, dict]:
+    """'Teapot=+Y,+X' -> ('Teapot', {'up': '+Y', 'front': '+X'}); the Job validates the axes."""
+    name, _, axes = value.rpartition("=")
+    up, _, front = axes.partition(",")
+    if not name or not up or not front:
+        raise JobError(f"--axes {value!r}: write OBJECT=UP,FRONT, e.g. Teapot=+Y,+X")
+    return name, {"up": up, "front": front}
+
+
 def _lines(args) -> list[JobLine]:
     """The jobs to run, each already validated; SystemExit(2) when none can be read at all."""
     inherited = {"blend": args.blend or bpy.data.filepath or None, "seed": args.seed,
@@ -63,7 +75,8 @@ def _lines(args) -> list[JobLine]:
     if not args.jobs:
         try:
             job = Job(**inherited, relations=[tuple(r) for r in args.relation], save=args.save,
-                      report=args.report)
+                      report=args.report,
+                      axes=dict(_axes_option(value) for value in args.axes))
         except JobError as error:
             return [JobLine(1, COMMAND_LINE, error=str(error))]
         return [JobLine(1, COMMAND_LINE, job)]

@@ -71,6 +71,55 @@ def _relation(index: int, value) -> tuple[str, str, str]:
     return base, target, prompt
 
 
+AXIS_WORDS = {"+x": "POS_X", "-x": "NEG_X", "+y": "POS_Y", "-y": "NEG_Y", "+z": "POS_Z",
+              "-z": "NEG_Z"}
+AXIS_KEYS = ("up", "front", "edge", "spout")
+
+
+def _axis(where: str, value) -> str:
+    key = value.strip().lower() if isinstance(value, str) else None
+    names = {name.lower(): name for name in AXIS_WORDS.values()}
+    if key in AXIS_WORDS:
+        return AXIS_WORDS[key]
+    if key in names:
+        return names[key]
+    raise JobError(f"{where} must be a local axis such as \"+Y\" or \"NEG_X\", not "
+                   f"{_shown(value)}")
+
+
+def _object_axes(value) -> dict:
+    """{object name: "detect" | {"up": axis, "front": axis, "edge" or "spout": axis}}."""
+    if not isinstance(value, dict):
+        raise JobError(f"'axes' must map object names to \"detect\" or {{\"up\": ..., "
+                       f"\"front\": ...}}, not {type(value).__name__} {_shown(value)}")
+    axes = {}
+    for name, given in value.items():
+        where = f"axes of {_shown(name)}"
+        if not isinstance(name, str) or not name.strip():
+            raise JobError(f"'axes' keys must be object names (text), not {_shown(name)}")
+        if given == "detect":
+            axes[name] = "detect"
+            continue
+        if not isinstance(given, dict) or not given:
+            raise JobError(f"{where} must be \"detect\" or an object such as {{\"up\": "
+                           f"\"+Y\", \"front\": \"+Z\"}}, not {_shown(given)}")
+        unknown = sorted(set(given) - set(AXIS_KEYS))
+        if unknown:
+            raise JobError(f"{where}: unknown key(s) {', '.join(map(_shown, unknown))} (known: "
+                           f"{', '.join(AXIS_KEYS)})")
+        chosen = {key: _axis(f"{where}: '{key}'", axis) for key, axis in given.items()}
+        if ("up" in chosen) != ("front" in chosen):
+            raise JobError(f"{where}: give both 'up' and 'front' (or neither, with only "
+                           "'edge' or 'spout')")
+        if "up" in chosen and chosen["up"][-1] == chosen["front"][-1]:
+            raise JobError(f"{where}: up {given['up']} and front {given['front']} must be "
+                           "perpendicular")
+        if "edge" in chosen and "spout" in chosen:
+            raise JobError(f"{where}: an object has an 'edge' or a 'spout', not both")
+        axes[name] = chosen
+    return axes
+
+
 @dataclass(frozen=True)
 class Job:
     blend: str | None = None
@@ -81,6 +130,7 @@ class Job:
     report: str | None = None
     candidates: int = 16
     keep_size: bool = True
+    axes: dict = field(default_factory=dict)  # object name -> "detect" | {"up": ..., ...}
     label: str = field(default="command line", compare=False)  # where the job came from
 
     def __post_init__(self):
@@ -102,6 +152,7 @@ class Job:
         if not isinstance(self.keep_size, bool):
             raise JobError(f"'keep_size' must be true or false, not "
                            f"{type(self.keep_size).__name__} {_shown(self.keep_size)}")
+        put("axes", _object_axes(self.axes))
         if self.save and self.report and _same_file(self.save, self.report):
             raise JobError(f"'save' and 'report' name the same file {_shown(self.save)}")
 

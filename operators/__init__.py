@@ -11,6 +11,7 @@ from . import (
     capture_relation,
     change_context,
     cycle_candidate,
+    detect_axes,
     measure_relation,
     move_relation_row,
     refine_arrangement,
@@ -24,7 +25,7 @@ from . import (
 _MODULES = (apply_relation, cycle_candidate, reset_relation, snap_to_contact, capture_relation,
             measure_relation, swap_objects, use_recent_prompt, add_relation_row,
             remove_relation_row, move_relation_row, arrange_scene, refine_arrangement,
-            change_context, add_object)
+            change_context, add_object, detect_axes)
 
 
 def _classes():

@@ -4,7 +4,8 @@
 import bpy
 import numpy as np
 
-from ..bridge.objects import BridgeError, read_object
+from ..bridge.objects import BridgeError
+from ..bridge.scene_objects import read_object
 from ..oor_core.geometry.oor_vector import unpack_phi
 from ..oor_core.geometry.placement import extract_relation
 from .selection import NeedsPair, resolve_pair

@@ -3,7 +3,7 @@
 
 import bpy
 
-from . import object_panel, recent_prompts_menu, relation_list_panel, relation_panel
+from . import frame_overlay, object_panel, recent_prompts_menu, relation_list_panel, relation_panel
 
 _MODULES = (recent_prompts_menu, relation_panel, relation_list_panel, object_panel)
 
@@ -15,8 +15,10 @@ def _classes():
 def register():
     for cls in _classes():
         bpy.utils.register_class(cls)
+    frame_overlay.register()
 
 
 def unregister():
+    frame_overlay.unregister()
     for cls in reversed(_classes()):
         bpy.utils.unregister_class(cls)

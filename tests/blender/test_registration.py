@@ -16,6 +16,7 @@ ADDON_CLASSES = {
     "OORRecentPrompt": bpy.types.PropertyGroup,
     "OORSceneSettings": bpy.types.PropertyGroup,
     "OOR_OT_measure_relation": bpy.types.Operator,
+    "OOR_OT_detect_axes": bpy.types.Operator,
     "OOR_PT_relation": bpy.types.Panel,
     "OOR_PT_object": bpy.types.Panel,
     "OORObjectSettings": bpy.types.PropertyGroup,

@@ -29,6 +29,7 @@ ALLOWED = {
     "oor_core.geometry": {"oor_core"},
     "oor_core.language": {"oor_core", "oor_core.geometry", "oor_core.relations"},
     "oor_core.relations": {"oor_core", "oor_core.geometry"},
+    "oor_core.detection": {"oor_core", "oor_core.geometry", "oor_core.relations"},
     "oor_core.model": {"oor_core", "oor_core.geometry", "oor_core.language"},
     "oor_core.scene": {"oor_core", "oor_core.geometry", "oor_core.model"},
     "oor_core.training": {"oor_core", "oor_core.geometry", "oor_core.language",

@@ -83,6 +83,35 @@ def test_jobs_file_one_line_per_failed_job_and_no_partial_output(tea_scene, tmp_
     assert not list(tmp_path.glob(".*"))  # no temporary files left behind
 
 
+def test_axes_are_detected_and_reported_set_per_job_and_a_bad_one_fails_alone(tea_scene,
+                                                                              tmp_path):
+    relation = [["Table", "Teacup", "A teacup on a table"]]
+    jobs = tmp_path / "jobs.jsonl"
+    jobs.write_text("\n".join(json.dumps(job) for job in [
+        {"blend": str(tea_scene), "relations": relation, "report": str(tmp_path / "a.json")},
+        {"blend": str(tea_scene), "relations": relation, "report": str(tmp_path / "b.json"),
+         "axes": {"Teacup": {"up": "+Z", "front": "+X"}}},
+        {"blend": str(tea_scene), "relations": relation, "axes": {"Ghost": "detect"}},
+    ]) + "\n")
+    result = run_batch("--jobs", jobs)
+    assert result.returncode == 1
+    detected = json.loads((tmp_path / "a.json").read_text())["axes"]
+    assert detected["Teacup"]["source"] == "detected" and detected["Teacup"]["up"] == "+Z"
+    assert 0.0 <= detected["Teacup"]["confidence"] <= 1.0 and detected["Table"]["reason"]
+    chosen = json.loads((tmp_path / "b.json").read_text())["axes"]["Teacup"]
+    assert chosen == {"up": "+Z", "front": "+X", "source": "set"}
+    errors = [line for line in result.stderr.splitlines() if line.startswith("oor_batch: job")]
+    assert len(errors) == 1 and "job 3 failed" in errors[0] and "'Ghost'" in errors[0]
+
+
+def test_axes_on_the_command_line(tea_scene, tmp_path):
+    report = tmp_path / "report.json"
+    result = run_batch("--blend", tea_scene, "--relation", "Table", "Teacup",
+                       "A teacup on a table", "--axes", "Teacup=+Z,-X", "--report", report)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(report.read_text())["axes"]["Teacup"]["front"] == "-X"
+
+
 def test_several_relations_are_arranged_together(tea_scene, tmp_path):
     out, report = tmp_path / "scene.blend", tmp_path / "scene.json"
     result = run_batch("--blend", tea_scene, "--relation", "Table", "Teacup",

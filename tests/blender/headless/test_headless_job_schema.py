@@ -76,6 +76,16 @@ BAD_RECORDS = [
     ("prompt not text", with_(relations=[["Table", "Cup", 42]]), "the prompt must be text"),
     ("prompt too long", with_(relations=[["Table", "Cup", "A cup " * 100]]),
      "characters long"),
+    ("axes a list", with_(axes=["Cup", "+Y"]), "'axes' must map object names"),
+    ("axes of an object a string", with_(axes={"Cup": "+Y"}), "axes of 'Cup' must be"),
+    ("axes with an unknown key", with_(axes={"Cup": {"upward": "+Y"}}), "unknown key(s) 'upward'"),
+    ("axes with a bad axis", with_(axes={"Cup": {"up": "Y", "front": "+Z"}}),
+     "'up' must be a local axis such as"),
+    ("axes up without front", with_(axes={"Cup": {"up": "+Y"}}), "give both 'up' and 'front'"),
+    ("axes up along front", with_(axes={"Cup": {"up": "+Y", "front": "-y"}}),
+     "must be perpendicular"),
+    ("axes with edge and spout", with_(axes={"Pot": {"edge": "+X", "spout": "-X"}}),
+     "'edge' or a 'spout', not both"),
     ("a record that is a list", [GOOD], "a job must be a JSON object"),
     ("a record that is a number", 7, "a job must be a JSON object"),
     ("a record that is null", None, "a job must be a JSON object"),
@@ -95,6 +105,14 @@ def test_the_python_api_uses_the_same_validator():
         Job(relations=[("Table", "Cup", "A cup on a table")], keep_size="false")
     with pytest.raises(JobError, match="'candidates' 1000 is out of range"):
         Job(candidates=1000)
+
+
+def test_axes_are_written_as_users_write_them_and_normalised():
+    job = job_from_record(with_(axes={"Teapot": {"up": "+y", "front": "POS_X"},
+                                      "Knife": {"edge": "-X"}, "Mug": "detect"}),
+                          DEFAULTS, "jobs.jsonl:1")
+    assert job.axes == {"Teapot": {"up": "POS_Y", "front": "POS_X"},
+                        "Knife": {"edge": "NEG_X"}, "Mug": "detect"}
 
 
 def test_bounds_themselves_are_accepted():
