@@ -86,7 +86,6 @@ def import_teapot():
     teapot = bpy.context.selected_objects[0]
     teapot.name = "Teapot"
     teapot.scale = (0.042, 0.042, 0.042)  # 27 cm from spout to handle
-    teapot.oor.front_axis = 'POS_X'  # the spout is the teapot's front (the library's convention)
     teapot.location = (-0.3, 0.1, 0.75)
     teapot.data.materials.append(_material("Glaze", (0.1, 0.25, 0.45), 0.15))
     for polygon in teapot.data.polygons:

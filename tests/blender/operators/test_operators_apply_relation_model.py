@@ -114,14 +114,14 @@ def test_teapot_pours_into_the_cup(addon):
     cup = add_cup("Teacup", location=(0.1, 0.0, 0.75))
     teapot = import_teapot()
     teapot.scale = (0.042, 0.042, 0.042)
-    teapot.oor.front_axis = 'POS_X'  # spout side
-    teapot.location = (-0.4, 0.2, 0.75)
+    teapot.location = (-0.4, 0.2, 0.75)  # axes left alone, as imported: detected on first use
     bpy.context.view_layer.update()
     select(cup, teapot)
     bpy.context.scene.oor.prompt = "A teapot pouring tea into a teacup"
     assert apply() == {'FINISHED'}
-    # tilted: the teapot's up axis leans away from world up
-    up = np.array(teapot.matrix_world)[:3, 2]
+    assert (teapot.oor.up_axis, teapot.oor.front_axis) == ('POS_Y', 'POS_X')  # the spout side
+    # tilted: the teapot's up axis (the file's +Y) leans away from world up
+    up = np.array(teapot.matrix_world)[:3, 1]
     tilt = math.degrees(math.acos(up[2] / np.linalg.norm(up)))
     assert 15.0 <= tilt <= 90.0
     # above the cup, close to it

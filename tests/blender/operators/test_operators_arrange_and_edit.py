@@ -90,15 +90,14 @@ def test_change_context_beside_to_pouring_with_keyframes(addon):
     cup = add_cup("Teacup", location=(0.1, 0.0, 0.75))
     teapot = import_teapot()
     teapot.scale = (0.042, 0.042, 0.042)
-    teapot.oor.front_axis = 'POS_X'
-    teapot.location = (0.35, 0.0, 0.75)  # standing beside the cup
+    teapot.location = (0.35, 0.0, 0.75)  # standing beside the cup; axes detected
     bpy.context.view_layer.update()
     select(cup, teapot)
     bpy.context.scene.oor.prompt = "A teapot pouring tea into a teacup"
     start = bpy.context.scene.frame_current
     with window_context():
         assert bpy.ops.oor.change_context(animate=True, frames=12) == {'FINISHED'}
-    up = np.array(teapot.matrix_world)[:3, 2]
+    up = np.array(teapot.matrix_world)[:3, 1]  # the OBJ file's +Y, detected as the teapot's up
     assert math.degrees(math.acos(up[2] / np.linalg.norm(up))) > 15.0
     keys = teapot.animation_data.action.fcurves.find("location", index=0).keyframe_points
     assert keys[0].co[0] == start and keys[-1].co[0] == start + 12
