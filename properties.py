@@ -12,6 +12,7 @@ from bpy.props import (
     StringProperty,
 )
 
+from .bridge.frames import forget_detections
 from .oor_core.geometry.axes import AXIS_LABELS, DEFAULT_FRONT, DEFAULT_UP
 
 _AXIS_ITEMS = [(key, label, f"Local {label} axis") for key, label in AXIS_LABELS.items()]
@@ -119,14 +120,22 @@ class OORSceneSettings(bpy.types.PropertyGroup):
 _CLASSES = (OORObjectSettings, OORRecentPrompt, OORRelationRow, OORSceneSettings)
 
 
+@bpy.app.handlers.persistent
+def _file_opened(_filename):
+    forget_detections()  # detections not yet recorded belong to the file that was open
+
+
 def register():
     for cls in _CLASSES:
         bpy.utils.register_class(cls)
     bpy.types.Object.oor = PointerProperty(type=OORObjectSettings)
     bpy.types.Scene.oor = PointerProperty(type=OORSceneSettings)
+    bpy.app.handlers.load_post.append(_file_opened)
 
 
 def unregister():
+    if _file_opened in bpy.app.handlers.load_post:
+        bpy.app.handlers.load_post.remove(_file_opened)
     del bpy.types.Scene.oor
     del bpy.types.Object.oor
     for cls in reversed(_CLASSES):

@@ -64,6 +64,7 @@ class CandidateSet:
     penalties: np.ndarray  # (K,)
     nfe: int = 0
     notes: list[str] = field(default_factory=list)
+    axes: dict = field(default_factory=dict)  # object name -> the ObjectAxes the request used
 
     def __len__(self) -> int:
         return len(self.phi)
@@ -100,6 +101,7 @@ def build_candidate_set(request: RelationRequest, phi: np.ndarray, base_mesh: Wo
         phi=phi[order], applied_phi=applied[order], matrices=matrices[order],
         colliding=np.asarray(colliding)[order], supported=np.asarray(supported)[order],
         penalties=penalties[order], nfe=nfe,
+        axes={request.base.name: request.base.axes, request.target.name: request.target.axes},
     )
 
 

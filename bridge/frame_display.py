@@ -45,7 +45,7 @@ def _rectangle(points: list) -> list:
 
 def frame_drawing(obj, depsgraph) -> FrameDrawing:
     lo, hi = local_bounds(obj, depsgraph)
-    axes = object_axes(obj, depsgraph, record=False)
+    axes = object_axes(obj, depsgraph)
     world = np.array([list(row) for row in obj.evaluated_get(depsgraph).matrix_world])
     pose = object_frame(ObjectGeometry(world, lo, hi, axes.up, axes.front)).pose
     rotation, center, size = pose.rotation, pose.center, pose.size

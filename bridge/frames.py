@@ -1,11 +1,11 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Which local axes are an object's up and front: set by hand, or detected from its mesh.
 
-An object whose axes nobody set is detected when it is first used (oor_core.detection) and the
-result is recorded on the object (Object.oor), so that later uses agree even after the object
-was tilted by a relation. The working side of a knife (its edge) or a pourer (its spout) can be
-given in words; otherwise it is read from the mesh, also on axes set by hand: a knife lying
-either face up cuts edge-down.
+An object whose axes nobody set is detected when it is first used (oor_core.detection); once a
+relation using it has been applied, the detection is recorded on the object (Object.oor), so
+that later uses agree even after the relation tilted it. A relation that fails records nothing.
+The working side of a knife (its edge) or a pourer (its spout) can be given in words; otherwise
+it is read from the mesh, also on axes set by hand: a knife lying either face up cuts edge-down.
 """
 
 from __future__ import annotations
@@ -31,7 +31,8 @@ _detections: dict[tuple, AxisGuess] = {}
 class ObjectAxes:
     up: str
     front: str
-    source: str  # "set" (by hand), "detected" (recorded on the object), "new" (detected now)
+    source: str  # "set" (by hand), "detected" (recorded on the object), "new" (detected now,
+    # recorded by remember_axes once the relation is applied)
     guess: AxisGuess | None = None
     note: str = ""  # what a user should know (a guessed axis, a turned-over knife)
 
@@ -49,20 +50,26 @@ def _matrix(value) -> np.ndarray:
     return np.array([list(row) for row in value], dtype=np.float64)
 
 
-def _mesh_key(obj, depsgraph, category: str, part_hint: str) -> tuple:
+def _object_key(obj, depsgraph, category: str, part_hint: str) -> tuple:
+    """This object with this mesh, category and hint, whatever its pose: the first detection
+    sticks until Detect Axes, so a relation that tilted the object does not change its axes."""
     evaluated = obj.evaluated_get(depsgraph)
-    world = _matrix(evaluated.matrix_world)[:3, :3]
-    turn = world / np.maximum(np.linalg.norm(world, axis=0), 1e-12)
     data = obj.data.name_full if obj.data is not None else obj.name_full
     corners = tuple(np.round(np.array([list(c) for c in evaluated.bound_box]).ravel(), 6))
-    return data, obj.type, corners, category, part_hint, tuple(np.round(turn, 3).ravel())
+    return obj.as_pointer(), obj.name_full, data, obj.type, corners, category, part_hint
+
+
+def forget_detections() -> None:
+    """Drop unrecorded detections (another file was opened, another batch job starts)."""
+    _detections.clear()
 
 
 def detect_object_axes(obj, depsgraph, fresh: bool = False, part_hint: str = "") -> AxisGuess:
-    """Detection from the object's mesh and its current transform; cached per mesh and pose.
-    `part_hint`: the working side the relation needs ('spout', 'edge'), for unknown objects."""
+    """Detection from the object's mesh and its transform at first use (cached per object and
+    mesh; `fresh`: from how it stands now). `part_hint`: the working side the relation needs
+    ('spout', 'edge'), for objects the library does not know."""
     category = object_category(obj)
-    key = _mesh_key(obj, depsgraph, category, part_hint)
+    key = _object_key(obj, depsgraph, category, part_hint)
     if fresh or key not in _detections:
         vertices, triangles = local_geometry(obj, depsgraph)
         if len(vertices) == 0:
@@ -85,17 +92,21 @@ def record_axes(settings, guess: AxisGuess) -> None:
     settings.axes_reason = f"up: {guess.up_reason}; front: {guess.front_reason}"
 
 
-def object_axes(obj, depsgraph, record: bool = True, part_hint: str = "") -> ObjectAxes:
-    """The axes a relation uses for `obj`, recording a first detection on it (`record=False`
-    where ID data cannot be written, as in a viewport draw callback)."""
+def remember_axes(obj, axes: ObjectAxes | None) -> None:
+    """Record a detection that an applied relation used (nothing for axes set or recorded)."""
+    if obj is not None and axes is not None and axes.source == "new" and axes.guess is not None \
+            and obj.oor.axes_source == 'AUTO':
+        record_axes(obj.oor, axes.guess)
+
+
+def object_axes(obj, depsgraph, part_hint: str = "") -> ObjectAxes:
+    """The axes a relation uses for `obj`; writes nothing (also safe in a draw callback)."""
     settings = obj.oor
     if axes_are_set(settings) or settings.axes_source == 'DETECTED':
         source = "set" if axes_are_set(settings) else "detected"
         up, front, guess = settings.up_axis, settings.front_axis, None
     else:
         guess = detect_object_axes(obj, depsgraph, part_hint=part_hint)
-        if record:
-            record_axes(settings, guess)
         source, up, front = "new", guess.up, guess.front
     note = ""
     if guess is not None and guess.guessed:
@@ -163,7 +174,7 @@ def detect_again(obj) -> None:
 
 def axes_report(obj, depsgraph) -> dict:
     """The axes a relation used for `obj`, for batch reports."""
-    axes = object_axes(obj, depsgraph, record=False)
+    axes = object_axes(obj, depsgraph)
     settings = obj.oor
     report = {"up": AXIS_LABELS[axes.up], "front": AXIS_LABELS[axes.front],
               "source": "set" if axes_are_set(settings) else "detected"}

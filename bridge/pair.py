@@ -9,10 +9,12 @@
 
 from __future__ import annotations
 
+import bpy
 import numpy as np
 
 from ..oor_core.errors import SamplingError
 from .candidates import CACHE, CandidateSet, build_candidate_set, candidate_key
+from .frames import remember_axes
 from .meshes import WorldMesh
 from .objects import unchanged_on_error, write_world_matrix
 from .request import RelationRequest, RequestError
@@ -68,6 +70,8 @@ def apply_candidate(target, candidates: CandidateSet, index: int) -> str:
     with unchanged_on_error([target], (PREVIOUS_MATRIX_KEY,)):
         target[PREVIOUS_MATRIX_KEY] = [float(v) for v in candidates.previous_matrix.flatten()]
         write_world_matrix(target, candidates.matrices[index])
+    for name, axes in candidates.axes.items():  # applied: first detections become records
+        remember_axes(bpy.data.objects.get(name), axes)
     state = "collides with the base" if candidates.colliding[index] else "clean"
     if candidates.supported[index] and not candidates.colliding[index]:
         state = "resting on the base"

@@ -32,6 +32,14 @@ class RelationRequest:
     note: str = ""  # how the roles were read, when the user should know
 
     @property
+    def user_note(self) -> str:
+        """For the status line: how the roles were read, and any axis guessed from little
+        evidence."""
+        guessed = [info.axes.note for info in (self.base, self.target)
+                   if info.axes and info.axes.note]
+        return "; ".join(part for part in (self.note, *guessed) if part)
+
+    @property
     def key(self) -> tuple:
         """Identifies the problem: same key and seed, same candidate world matrices.
 

@@ -18,6 +18,7 @@ import numpy as np
 from ..oor_core.geometry.box_pose import BoxPose, relative_phi
 from ..oor_core.geometry.object_frame import object_frame, world_matrix_for_pose
 from ..oor_core.language.working_parts import part_the_prompt_needs
+from .frames import remember_axes
 from .meshes import WorldMesh, interpenetration, is_supported
 from .objects import BridgeError, transform_warnings, unchanged_on_error, write_world_matrix
 from .pair import PREVIOUS_MATRIX_KEY
@@ -172,11 +173,15 @@ def write_layout(request: SceneRequest, matrices: dict[str, np.ndarray]) -> None
         for obj, matrix in zip(moved, matrices.values(), strict=True):
             obj[PREVIOUS_MATRIX_KEY] = [float(v) for v in np.array(obj.matrix_world).flatten()]
             write_world_matrix(obj, matrix)
+    for name, info in request.info.items():  # applied: first detections become records
+        remember_axes(request.objects[name], info.axes)
 
 
 def roles_note(request: SceneRequest) -> str:
-    """'; ...' for the status line when rows were read the other way round, else ''."""
-    return "".join(f"; {swap}" for swap in request.swaps)
+    """'; ...' for the status line when rows were read the other way round or an object's axes
+    were guessed from little evidence, else ''."""
+    guessed = [info.axes.note for info in request.info.values() if info.axes and info.axes.note]
+    return "".join(f"; {part}" for part in (*request.swaps, *guessed))
 
 
 def describe(layout: Layout) -> str:

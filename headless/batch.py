@@ -16,7 +16,7 @@ from pathlib import Path
 import bpy
 
 from ..bridge.candidates import CACHE
-from ..bridge.frames import axes_report, detect_again, set_axes_by_hand
+from ..bridge.frames import axes_report, detect_again, forget_detections, set_axes_by_hand
 from ..bridge.objects import BridgeError
 from ..bridge.pair import apply_candidate, candidates_for
 from ..bridge.relation_rows import RelationRow
@@ -181,6 +181,7 @@ def run_job(job: Job, model_getter, watch: InterruptWatch | None = None) -> dict
     watch = watch or InterruptWatch()
     scene = open_scene(job, watch)
     CACHE.clear()
+    forget_detections()  # nothing detected for another job's scene carries over
     set_job_axes(job)
     relations, check = apply_relations(job, model_getter)
     moved = {r["target"] for r in relations}

@@ -94,7 +94,7 @@ class OOR_OT_apply_relation(NeedsPair, bpy.types.Operator):
         except (RequestError, ModelLoadError, ValueError) as error:
             self.report({'ERROR'}, str(error))
             return {'CANCELLED'}
-        return self._finish(context, target, candidates, from_cache, request.note)
+        return self._finish(context, target, candidates, from_cache, request.user_note)
 
     # ------------------------------------------------------------ interactive (modal)
     def invoke(self, context, _event):
@@ -167,7 +167,7 @@ class OOR_OT_apply_relation(NeedsPair, bpy.types.Operator):
         except (RequestError, ValueError) as error:
             self.report({'ERROR'}, str(error))
             return {'CANCELLED'}
-        return self._finish(context, target, candidates, False, request.note)
+        return self._finish(context, target, candidates, False, request.user_note)
 
 
 CLASSES = (OOR_OT_apply_relation,)

@@ -45,7 +45,7 @@ class OOR_OT_capture_relation(NeedsPair, bpy.types.Operator):
         except (OSError, ValueError) as error:
             self.report({'ERROR'}, f"Could not write the captured relation to {folder}: {error}")
             return {'CANCELLED'}
-        note = f"; {request.note}" if request.note else ""
+        note = f"; {request.user_note}" if request.user_note else ""
         self.report({'INFO'}, f"Captured '{request.prompt}' ({len(dataset.phi)} samples in "
                               f"{folder}){note}")
         return {'FINISHED'}

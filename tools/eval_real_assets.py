@@ -194,7 +194,8 @@ def _window():
 
 
 def pair_rows(mode: str, seed: int = 0, matching: str = "") -> list[dict]:
-    """mode: 'detected' (axes left alone) or 'hand' (the truth set in the panel). Objects are
+    """mode: 'detected' (axes left alone), 'hand' (the truth set in the panel) or 'default'
+    (Blender's +Z up, -Y front, as before detection existed). Objects are
     stood upright first: a base lying on its side would make a right relation look wrong."""
     import bpy
 
@@ -214,6 +215,10 @@ def pair_rows(mode: str, seed: int = 0, matching: str = "") -> list[dict]:
             if mode == "hand":
                 set_by_hand(base)
                 set_by_hand(target)
+            elif mode == "default":  # what the add-on did before detection: Blender's axes
+                for obj in (base.obj, target.obj):
+                    obj.oor.up_axis, obj.oor.front_axis = 'POS_Z', 'NEG_Y'
+
             bpy.context.view_layer.update()
             scene_helpers.select(base.obj, target.obj)
             bpy.context.scene.oor.prompt = prompt
@@ -247,7 +252,7 @@ def latency(repeats: int) -> dict:
     import bpy
 
     from oor_arrange.bridge.candidates import CACHE
-    from oor_arrange.bridge.frames import detect_object_axes
+    from oor_arrange.bridge.frames import detect_object_axes, forget_detections
 
     with tempfile.TemporaryDirectory() as folder:
         _fresh_scene()
@@ -282,7 +287,7 @@ def latency(repeats: int) -> dict:
                 target.obj.oor.axes_source = 'SET' if mode == "set" else 'AUTO'
                 if mode == "first_use":
                     target.obj.oor["up_axis"], target.obj.oor["front_axis"] = 4, 3  # defaults
-                    detect_object_axes.__globals__["_detections"].clear()
+                    forget_detections()
                 CACHE.clear()
                 start = time.perf_counter()
                 with _window():
@@ -304,6 +309,8 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", type=pathlib.Path)
     parser.add_argument("--only", choices=("detection", "pairs", "latency"))
+    parser.add_argument("--modes", default="detected,hand",
+                        help="pair-case modes: detected, hand, default (comma-separated)")
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--cases", default="", help="only pair cases whose prompt contains this")
     args = parser.parse_args(argv)
@@ -322,7 +329,7 @@ def main(argv=None) -> int:
                     print(f"  miss {r['via']} {r['asset']}: up {r['up']} front {r['front']} "
                           f"({r['up_reason']}; {r['front_reason']})")
         if args.only in (None, "pairs"):
-            for mode in ("detected", "hand"):
+            for mode in args.modes.split(","):
                 rows = pair_rows(mode, matching=args.cases)
                 report[f"pairs_{mode}"] = rows
                 print(f"pair cases, axes {mode}: {_share(rows, 'ok')}")

@@ -84,24 +84,22 @@ def _spread(points: np.ndarray, axis: int) -> float:
     return float(high - low)
 
 
+def _front_end_larger(points: np.ndarray, axis: int) -> float:
+    """In [-1, 1]: how much larger the front end's spread along `axis` is than the back end's."""
+    front, back = _end_slices(_normalised(points))
+    at_front, at_back = _spread(front, axis), _spread(back, axis)
+    total = at_front + at_back
+    return 0.0 if total <= 0.0 else float(np.clip(2.0 * (at_front - at_back) / total, -1, 1))
+
+
 def thin_end_at_front(points: np.ndarray) -> float:
     """Knives: the blade (front) is thinner than the handle."""
-    unit = _normalised(points)
-    front, back = _end_slices(unit)
-    thick_front, thick_back = _spread(front, 1), _spread(back, 1)
-    total = thick_front + thick_back
-    return 0.0 if total <= 0.0 else float(np.clip(2.0 * (thick_back - thick_front) / total,
-                                                  -1.0, 1.0))
+    return -_front_end_larger(points, 1)
 
 
 def wide_end_at_front(points: np.ndarray) -> float:
     """Spoons, forks, ladles: the working end (bowl, tines) is wider than the handle."""
-    unit = _normalised(points)
-    front, back = _end_slices(unit)
-    wide_front, wide_back = _spread(front, 0), _spread(back, 0)
-    total = wide_front + wide_back
-    return 0.0 if total <= 0.0 else float(np.clip(2.0 * (wide_front - wide_back) / total,
-                                                  -1.0, 1.0))
+    return _front_end_larger(points, 0)
 
 
 def edge_on_left(points: np.ndarray) -> float:

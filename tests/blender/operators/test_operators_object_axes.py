@@ -31,16 +31,52 @@ def chair(addon, tmp_path):
     return real_assets.import_asset(real_assets.by_key("sh3d_chair3"), tmp_path)
 
 
-def test_first_use_records_detected_axes_that_survive_a_tilt(chair):
-    obj = chair.obj
-    assert obj.oor.axes_source == 'AUTO'
-    axes = read_object(obj).axes
-    assert (axes.up, axes.front) == ("POS_Y", "POS_Z") and axes.source == "new"
-    assert obj.oor.axes_source == 'DETECTED' and obj.oor.up_axis == 'POS_Y'
-    obj.rotation_euler = (0.3, 1.2, 0.0)  # a relation tilted it
+def apply(prompt: str):
+    bpy.context.scene.oor.prompt = prompt
+    with window():
+        return bpy.ops.oor.apply_relation('EXEC_DEFAULT', seed=0)
+
+
+@pytest.fixture
+def chair_and_table(chair, tmp_path):
+    table = real_assets.import_asset(real_assets.by_key("sh3d_table"), tmp_path)
+    chair.obj.location = (2.0, 0.0, 0.0)
     bpy.context.view_layer.update()
-    again = read_object(obj).axes
+    select(table.obj, chair.obj)
+    return chair, table
+
+
+def test_an_applied_relation_records_detected_axes_that_survive_a_tilt(chair_and_table):
+    chair, table = chair_and_table
+    axes = read_object(chair.obj).axes
+    assert (axes.up, axes.front, axes.source) == ("POS_Y", "POS_Z", "new")
+    assert chair.obj.oor.axes_source == 'AUTO'  # reading writes nothing
+    assert apply("A chair next to the table") == {'FINISHED'}
+    for obj in (chair.obj, table.obj):
+        assert obj.oor.axes_source == 'DETECTED' and obj.oor.up_axis == 'POS_Y'
+    chair.obj.rotation_euler = (0.3, 1.2, 0.0)  # tilted since
+    bpy.context.view_layer.update()
+    again = read_object(chair.obj).axes
     assert (again.up, again.front, again.source) == ("POS_Y", "POS_Z", "detected")
+
+
+def test_a_relation_that_fails_records_nothing(chair_and_table, monkeypatch, tmp_path):
+    from oor_arrange import preferences
+    from oor_arrange.bridge.candidates import CACHE
+    from oor_arrange.bridge.model_service import SERVICE
+
+    CACHE.clear()  # the model must run (and fail), not a cached earlier result
+    chair, table = chair_and_table
+    missing = preferences.Settings(model_path=str(tmp_path / "gone.safetensors"))
+    monkeypatch.setattr("oor_arrange.operators.apply_relation.get_preferences",
+                        lambda context=None: missing)
+    try:
+        with pytest.raises(RuntimeError, match="model file not found"):
+            apply("A chair next to the table")
+    finally:
+        SERVICE.reset()
+    assert chair.obj.oor.axes_source == 'AUTO' and table.obj.oor.axes_source == 'AUTO'
+
 
 
 def test_an_edited_axis_is_set_by_hand_and_never_overwritten(chair):
@@ -130,7 +166,8 @@ def test_the_panel_shows_where_axes_come_from_and_asks_for_the_spout(addon, tmp_
     assert ("label", "Detected when first used") in log
     assert ("prop", "working_side", "Spout") in log
     assert ("operator", "oor.detect_axes") in log
-    read_object(press.obj)
+    with window():
+        assert bpy.ops.oor.detect_axes() == {'FINISHED'}
     assert any(entry[0] == "label" and entry[1].startswith("Detected (")
                for entry in draw_object_panel())
 
@@ -163,3 +200,13 @@ def test_the_overlay_handler_goes_with_the_addon():
     finally:
         unregister_addon()
     assert frame_overlay._handle is None
+
+
+def test_the_report_names_an_axis_guessed_from_little_evidence(addon, tmp_path, capsys):
+    mug = real_assets.import_asset(real_assets.by_key("pybullet_mug"), tmp_path)
+    press = real_assets.import_asset(real_assets.by_key("sh3d_coffeePress"), tmp_path)
+    press.obj.location = (0.5, 0.0, 0.0)
+    bpy.context.view_layer.update()
+    select(mug.obj, press.obj)
+    assert apply("A French press next to the mug") == {'FINISHED'}  # no pouring: no spout cue
+    assert "'French press': front guessed from little evidence" in capsys.readouterr().out
