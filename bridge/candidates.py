@@ -21,30 +21,39 @@ from .request import RelationRequest
 CONTACT_TOLERANCE = 0.002  # 2 mm: closer than this counts as touching, deeper as colliding
 # The model places a resting object to within centimetres; meshes know the exact surface. An
 # upright target whose bottom is this close to the base surface below (share of its height, at
-# least 1 cm) is settled onto it. Tilted targets (pouring, leaning) are left as sampled.
+# least 1 cm) is settled onto it; so is one the model rested on the base's box top, or placed
+# inside the box, while the real surface under it lies lower inside the box (a tray's floor, a
+# bin's bottom, a shelf board). Tilted targets (pouring, leaning) are left as sampled.
 SETTLE_RANGE = 0.25
 SETTLE_MIN_M = 0.01
 UPRIGHT_DEG = 10.0
 
 
-def _upright(request: RelationRequest, matrix: np.ndarray) -> bool:
-    geometry = request.target.geometry
+def _upright(geometry: ObjectGeometry, matrix: np.ndarray) -> bool:
     placed = ObjectGeometry(matrix, geometry.bbox_min, geometry.bbox_max, geometry.up,
                             geometry.front)
     up = object_frame(placed).pose.rotation[:, 1]  # canonical y (up) in world space
     return bool(up[2] >= np.cos(np.radians(UPRIGHT_DEG)))
 
 
-def settle_on_base(request: RelationRequest, matrix: np.ndarray, target_mesh: WorldMesh,
+def settle_on_base(target: ObjectGeometry, matrix: np.ndarray, target_mesh: WorldMesh,
                    base_mesh: WorldMesh) -> np.ndarray:
-    """The candidate moved along world up onto the base surface below, when it is meant to rest
-    there (upright and within the settle range); unchanged otherwise."""
-    if not _upright(request, matrix):
+    """The target's candidate `matrix` moved along world up onto the base surface below, when
+    it is meant to rest there (upright, and near that surface or on or in the base's box);
+    unchanged otherwise."""
+    if not _upright(target, matrix):
         return matrix
     moved = target_mesh.moved(matrix)
     gap = support_gap(moved, base_mesh)
+    if gap is None:
+        return matrix
     height = float(moved.bounds[1][2] - moved.bounds[0][2])
-    if gap is None or abs(gap) > max(SETTLE_MIN_M, SETTLE_RANGE * height):
+    reach = max(SETTLE_MIN_M, SETTLE_RANGE * height)
+    bottom = float(moved.bounds[0][2])
+    base_bottom, base_top = float(base_mesh.bounds[0][2]), float(base_mesh.bounds[1][2])
+    # On the base's box top or inside its box, over a surface of the base lower down.
+    in_the_base = bottom - base_top <= reach and 0.0 < gap <= bottom - base_bottom
+    if abs(gap) > reach and not in_the_base:
         return matrix
     settled = matrix.copy()
     settled[2, 3] -= gap
@@ -79,9 +88,10 @@ def build_candidate_set(request: RelationRequest, phi: np.ndarray, base_mesh: Wo
                         ) -> CandidateSet:
     """World matrices for every sampled phi, ranked by mesh penalty then model order."""
     policy = ScalePolicy.KEEP if keep_size else ScalePolicy.ASPECT
+    target = request.target.geometry
     matrices = np.stack([
-        settle_on_base(request, place_target(request.base.geometry, request.target.geometry, p,
-                                             policy), target_mesh, base_mesh)
+        settle_on_base(target, place_target(request.base.geometry, target, p, policy),
+                       target_mesh, base_mesh)
         for p in phi])
     colliding, supported, penalties = [], [], []
     for matrix in matrices:

@@ -18,6 +18,7 @@ import numpy as np
 from ..oor_core.geometry.box_pose import BoxPose, relative_phi
 from ..oor_core.geometry.object_frame import object_frame, world_matrix_for_pose
 from ..oor_core.language.working_parts import part_the_prompt_needs
+from .candidates import settle_on_base
 from .frames import remember_axes
 from .meshes import WorldMesh, interpenetration, is_supported
 from .objects import BridgeError, transform_warnings, unchanged_on_error, write_world_matrix
@@ -128,9 +129,31 @@ def layout_from_phi(request: SceneRequest, phi: dict[tuple[str, str], np.ndarray
     return world_matrices(request, poses, names)
 
 
+def settle_layout(request: SceneRequest, matrices: dict[str, np.ndarray],
+                  meshes) -> dict[str, np.ndarray]:
+    """Each target meant to rest on its base dropped onto the base's real surface (a tray's
+    floor, not its rim height), bases first; what rests on a settled object goes down with it.
+    A target with several bases settles on the first."""
+    settled = dict(matrices)
+    drops: dict[str, float] = {}
+    for edge in sorted(request.edges, key=lambda e: request.order.index(e.target)):
+        if edge.target not in matrices or edge.target in drops:
+            continue
+        matrix = matrices[edge.target].copy()
+        matrix[2, 3] += drops.get(edge.base, 0.0)  # the base went down: follow it
+        base = meshes[edge.base].moved(settled[edge.base]) if edge.base in settled \
+            else meshes[edge.base]
+        settled[edge.target] = settle_on_base(request.info[edge.target].geometry, matrix,
+                                              meshes[edge.target], base)
+        drops[edge.target] = float(settled[edge.target][2, 3] - matrices[edge.target][2, 3])
+    return settled
+
+
 def check_layout(request: SceneRequest, matrices: dict[str, np.ndarray], meshes) -> Layout:
-    """Mesh-accurate check: pairs without a relation must not interpenetrate; targets that
-    rest on their base should touch it."""
+    """Targets settled onto their bases' real surfaces, then the mesh-accurate check: pairs
+    without a relation must not interpenetrate; targets that rest on their base should touch
+    it."""
+    matrices = settle_layout(request, matrices, meshes)
     placed = {name: (meshes[name].moved(matrices[name]) if name in matrices else meshes[name])
               for name in request.order}
     related = {frozenset(key) for key in request.keys}

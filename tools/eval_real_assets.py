@@ -232,6 +232,58 @@ def pair_rows(mode: str, seed: int = 0, matching: str = "") -> list[dict]:
     return rows
 
 
+# --- Contact on concave supports ------------------------------------------------------------------
+
+CONCAVE_CASES = (  # target, base, prompt: the base's box top is not the surface the target rests on
+    ("pybullet_mug", "pybullet_tray", "A mug on the tray"),
+    ("robosuite_can", "pybullet_tray", "A soda can on the tray"),
+    ("robosuite_bread", "pybullet_tray", "Bread on the tray"),
+    ("sh3d_saltShaker", "pybullet_tray", "A salt shaker on the tray"),
+    ("sh3d_glass", "pybullet_tray", "A glass on the serving tray"),
+    ("robosuite_can", "sh3d_dustbin", "A soda can in the dustbin"),
+    ("robosuite_bottle", "sh3d_dustbin", "A water bottle in the dustbin"),
+    ("robosuite_milk", "sh3d_dustbin", "A milk carton in the dustbin"),
+    ("robosuite_cereal", "sh3d_bookcase", "A cereal box in the bookcase"),
+    ("robosuite_milk", "sh3d_bookcase", "A milk carton on a shelf of the bookcase"),
+)
+CONTACT_M = 0.002  # resting: the real surface within 2 mm below the target ...
+SUNK_M = 0.001  # ... and no deeper than 1 mm into the base
+
+
+def contact_rows(seeds: int) -> list[dict]:
+    """Each concave case at several seeds: does the target rest on the real surface?"""
+    import bpy
+
+    from oor_arrange.bridge.meshes import interpenetration, support_gap
+
+    rows = []
+    with tempfile.TemporaryDirectory() as folder:
+        for target_key, base_key, prompt in CONCAVE_CASES:
+            for seed in range(seeds):
+                _fresh_scene()
+                base = real_assets.import_asset(real_assets.by_key(base_key),
+                                                pathlib.Path(folder))
+                target = real_assets.import_asset(real_assets.by_key(target_key),
+                                                  pathlib.Path(folder))
+                target.obj.location = (3.0, 2.0, 0.0)
+                stand_upright(base)
+                stand_upright(target)
+                bpy.context.view_layer.update()
+                scene_helpers.select(base.obj, target.obj)
+                bpy.context.scene.oor.prompt = prompt
+                with _window():
+                    result = bpy.ops.oor.apply_relation('EXEC_DEFAULT', seed=seed)
+                bpy.context.view_layer.update()
+                t_mesh, b_mesh = _world_mesh(target.obj), _world_mesh(base.obj)
+                gap = support_gap(t_mesh, b_mesh) if result == {'FINISHED'} else None
+                depth = interpenetration(t_mesh, b_mesh).depth
+                rests = gap is not None and -SUNK_M <= gap <= CONTACT_M and depth <= SUNK_M
+                rows.append({"prompt": prompt, "seed": seed, "ok": bool(rests),
+                             "gap_mm": None if gap is None else round(1000 * gap, 2),
+                             "depth_mm": round(1000 * depth, 2)})
+    return rows
+
+
 # --- Latency --------------------------------------------------------------------------------------
 
 VERTICES = 20000  # the issue's size of a detailed asset
@@ -308,7 +360,8 @@ def _share(rows, key) -> str:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", type=pathlib.Path)
-    parser.add_argument("--only", choices=("detection", "pairs", "latency"))
+    parser.add_argument("--only", choices=("detection", "pairs", "contact", "latency"))
+    parser.add_argument("--seeds", type=int, default=5, help="seeds per concave contact case")
     parser.add_argument("--modes", default="detected,hand",
                         help="pair-case modes: detected, hand, default (comma-separated)")
     parser.add_argument("--repeats", type=int, default=7)
@@ -338,6 +391,14 @@ def main(argv=None) -> int:
                 for r in rows:
                     if not r["ok"]:
                         print(f"  miss: {r['prompt']}: {r['why']}")
+        if args.only in (None, "contact"):
+            rows = contact_rows(args.seeds)
+            report["contact"] = rows
+            print(f"resting on the real surface (concave supports): {_share(rows, 'ok')}")
+            for prompt in dict.fromkeys(r["prompt"] for r in rows):
+                part = [r for r in rows if r["prompt"] == prompt]
+                gaps = [r["gap_mm"] for r in part]
+                print(f"  {prompt}: {_share(part, 'ok')}, gaps (mm) {gaps}")
         if args.only in (None, "latency"):
             report["latency"] = latency(args.repeats)
             print(json.dumps(report["latency"], indent=1))

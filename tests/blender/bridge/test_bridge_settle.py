@@ -1,0 +1,52 @@
+"""Settling a candidate onto the real surface under it: a tray's floor, a bin's bottom, not the
+rim height that the base's bounding box suggests; targets meant to hang above or lean stay."""
+
+import math
+
+import bpy
+import numpy as np
+from mathutils import Euler, Matrix
+
+from oor_arrange.bridge.candidates import settle_on_base
+from oor_arrange.bridge.meshes import WorldMesh, support_gap
+from oor_arrange.bridge.request import build_request
+from scene_helpers import add_box, add_cup
+
+BIN_HEIGHT, FLOOR = 0.3, 0.004  # the bin's bottom is as thick as its wall
+
+
+def bin_and_can():
+    container = add_cup("Bin", radius=0.15, height=BIN_HEIGHT, wall=FLOOR)
+    can = add_box("Can", (0.06, 0.06, 0.1), location=(2, 0, 0), center=(0, 0, 0.05))
+    depsgraph = bpy.context.evaluated_depsgraph_get()
+    request = build_request(container, can, "A can in the bin", depsgraph)
+    return request, WorldMesh.from_object(can, depsgraph), WorldMesh.from_object(container,
+                                                                                 depsgraph)
+
+
+def placed(location, tilt_deg=0.0):
+    return np.array(Matrix.Translation(location) @ Euler((math.radians(tilt_deg), 0, 0))
+                    .to_matrix().to_4x4())
+
+
+def settled_gap(request, can, container, matrix):
+    settled = settle_on_base(request.target.geometry, matrix, can, container)
+    return settled, support_gap(can.moved(settled), container)
+
+
+def test_a_can_left_at_rim_height_or_inside_drops_to_the_bins_bottom(addon):
+    request, can, container = bin_and_can()
+    for height in (BIN_HEIGHT, BIN_HEIGHT + 0.01, 0.12):
+        settled, gap = settled_gap(request, can, container, placed((0.02, -0.03, height)))
+        assert abs(gap) <= 1e-4, height
+        assert settled[2, 3] < height
+        np.testing.assert_allclose(settled[:2, 3], (0.02, -0.03))  # only moved down
+
+
+def test_a_can_well_above_beside_or_tilted_is_left_as_sampled(addon):
+    request, can, container = bin_and_can()
+    for matrix in (placed((0.0, 0.0, BIN_HEIGHT + 0.2)),  # hanging above: not resting
+                   placed((0.5, 0.0, 0.0)),  # beside the bin: nothing of it below
+                   placed((0.0, 0.0, BIN_HEIGHT), tilt_deg=30)):  # tilted: pouring, leaning
+        settled, _ = settled_gap(request, can, container, matrix)
+        np.testing.assert_array_equal(settled, matrix)
