@@ -50,3 +50,23 @@ def test_a_can_well_above_beside_or_tilted_is_left_as_sampled(addon):
                    placed((0.0, 0.0, BIN_HEIGHT), tilt_deg=30)):  # tilted: pouring, leaning
         settled, _ = settled_gap(request, can, container, matrix)
         np.testing.assert_array_equal(settled, matrix)
+
+
+def test_a_scene_settles_bases_first_and_what_rests_on_them_follows(addon):
+    from oor_arrange.bridge.relation_rows import RelationRow
+    from oor_arrange.bridge.scene import build_scene_request, scene_meshes, settle_layout
+
+    table = add_box("Table", (1.2, 0.8, 0.75), center=(0, 0, 0.375))
+    tray = add_cup("Tray", radius=0.2, height=0.05, wall=FLOOR, location=(3, 0, 0))
+    mug = add_box("Mug", (0.08, 0.08, 0.1), location=(4, 0, 0), center=(0, 0, 0.05))
+    depsgraph = bpy.context.evaluated_depsgraph_get()
+    request = build_scene_request([RelationRow(table, tray, "A tray on the table"),
+                                   RelationRow(tray, mug, "A mug on the tray")], depsgraph)
+    meshes = scene_meshes(request, depsgraph)
+    floating = {"Tray": placed((0.1, 0.0, 0.76)),  # 1 cm above the table top
+                "Mug": placed((0.1, 0.0, 0.81))}  # at the floating tray's rim height
+    settled = settle_layout(request, floating, meshes)
+    tray_mesh = meshes["Tray"].moved(settled["Tray"])
+    assert abs(support_gap(tray_mesh, meshes["Table"])) <= 1e-4
+    assert abs(support_gap(meshes["Mug"].moved(settled["Mug"]), tray_mesh)) <= 1e-4
+    assert settled["Mug"][2, 3] < 0.81 - 0.01 - 0.04  # followed the tray, then to its floor
