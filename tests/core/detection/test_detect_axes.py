@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from synthetic_meshes import chair, knife, mug, pourer
+from synthetic_meshes import box, chair, knife, merge, mug, pourer
 
 from oor_arrange.oor_core.detection.axes6 import axis_of, vector
 from oor_arrange.oor_core.detection.category_prior import library_category
@@ -71,6 +71,14 @@ def test_a_z_up_mug_that_an_importer_laid_on_its_side_is_stood_up():
     assert "cannot rest" in guess.up_reason
 
 
+def test_an_unknown_box_laid_flat_by_the_importer_stands_but_a_board_stays_flat():
+    laid = world(np.array([[1, 0, 0], [0, 0, -1], [0, 1, 0.0]]))  # a Z-up file read as Y-up
+    cereal = merge(box((-0.05, -0.015, 0.0), (0.05, 0.015, 0.15)))
+    assert detect_axes(cereal, laid, "crunchy flakes").up == "POS_Z"
+    board = merge(box((-0.15, -0.0075, 0.0), (0.15, 0.0075, 0.2)))  # thinner than a box
+    assert detect_axes(board, laid, "wooden thing").up == "POS_Y"
+
+
 def test_a_knife_is_framed_with_its_tip_in_front_and_its_edge_on_the_left():
     guess = detect_axes(knife(edge_at_negative_x=True), np.eye(4), "knife")
     assert (guess.up, guess.front) == ("POS_Z", "NEG_Y")
@@ -120,3 +128,8 @@ def test_a_mesh_without_vertices_or_with_nan_is_refused():
         LocalMesh.from_arrays(np.zeros((0, 3)), np.zeros((0, 3)))
     with pytest.raises(ValueError, match="NaN"):
         LocalMesh.from_arrays([[0, 0, np.nan]], [])
+
+
+def test_a_slab_made_z_up_in_blender_is_never_stood_on_its_edge():
+    slab = merge(box((-0.5, -0.5, 0.0), (0.5, 0.5, 0.2)))
+    assert detect_axes(slab, np.eye(4), "slab").up == "POS_Z"
