@@ -170,8 +170,10 @@ def check_layout(request: SceneRequest, matrices: dict[str, np.ndarray], meshes)
     return Layout(matrices, colliding, resting)
 
 
-def choose_candidate(request: SceneRequest, result, meshes) -> Layout:
-    """The best-ranked candidate without mesh collisions; else the least colliding one."""
+def choose_candidate(request: SceneRequest, result, meshes, movable=None) -> Layout:
+    """The best-ranked candidate without mesh collisions; else the least colliding one with its
+    colliding objects pushed apart (`separate`, only `movable` ones where given), which may
+    still collide: callers refuse it (`require_no_collisions`)."""
     best = None
     for k in range(len(result)):
         poses = {node: found[k] for node, found in result.poses.items()}
@@ -182,7 +184,80 @@ def choose_candidate(request: SceneRequest, result, meshes) -> Layout:
             return layout
         if best is None or len(layout.colliding_pairs) < len(best.colliding_pairs):
             best = layout
-    return best
+    separated = check_layout(request, separate(request, best, meshes, movable), meshes)
+    separated.candidate, separated.inconsistency = best.candidate, best.inconsistency
+    return separated
+
+
+PUSH_FIRST_M, PUSH_LAST_M = 0.005, 1.0  # push distances tried, doubling from the first
+
+
+def _descendants(request: SceneRequest, name: str) -> list[str]:
+    """`name` and every object placed relative to it, directly or not."""
+    found, queue = [], [name]
+    while queue:
+        current = queue.pop()
+        found.append(current)
+        queue += [e.target for e in request.edges if e.base == current and e.target not in found]
+    return found
+
+
+def _mesh_at(meshes, matrices, name: str, shift=None) -> WorldMesh:
+    matrix = matrices.get(name)
+    if matrix is None:
+        return meshes[name]  # the root, or an object this edit keeps in place
+    if shift is not None:
+        matrix = matrix.copy()
+        matrix[:3, 3] += shift
+    return meshes[name].moved(matrix)
+
+
+def separate(request: SceneRequest, layout: Layout, meshes, movable=None
+             ) -> dict[str, np.ndarray]:
+    """Resolve mesh collisions between unrelated objects: the later-placed one of each pair
+    moves sideways (with what rests on it) by the shortest tried distance that clears the pair
+    and keeps it on the base it rested on: straight away from the other first, then across,
+    then back. Heights are kept."""
+    matrices = {name: m.copy() for name, m in layout.matrices.items()}
+    may_move = set(matrices) if movable is None else set(movable) & set(matrices)
+    for first, second in layout.colliding_pairs:
+        later_first = request.order.index(first) > request.order.index(second)
+        mover, other = (first, second) if later_first else (second, first)
+        if mover not in may_move:
+            mover, other = other, mover
+        if mover not in may_move:
+            continue  # neither may move
+        centre = sum(_mesh_at(meshes, matrices, mover).bounds)
+        away = centre - sum(_mesh_at(meshes, matrices, other).bounds)
+        away[2] = 0.0
+        length = float(np.linalg.norm(away))
+        away = away / length if length > 1e-9 else np.array([1.0, 0.0, 0.0])
+        across = np.array([-away[1], away[0], 0.0])
+        bases = [e.base for e in request.edges if e.target == mover]
+        resting_on = [b for b in bases if is_supported(_mesh_at(meshes, matrices, mover),
+                                                       _mesh_at(meshes, matrices, b))]
+        shift = _clearing_shift(meshes, matrices, mover, other, resting_on,
+                                (away, across, -across, -away))
+        if shift is not None:
+            for name in _descendants(request, mover):
+                if name in may_move:
+                    matrices[name][:3, 3] += shift
+    return matrices
+
+
+def _clearing_shift(meshes, matrices, mover: str, other: str, resting_on: list[str],
+                    directions) -> np.ndarray | None:
+    distance = PUSH_FIRST_M
+    while distance <= PUSH_LAST_M:
+        for direction in directions:
+            moved = _mesh_at(meshes, matrices, mover, direction * distance)
+            if interpenetration(moved, _mesh_at(meshes, matrices, other),
+                                tolerance=CONTACT_TOLERANCE).colliding:
+                continue
+            if all(is_supported(moved, _mesh_at(meshes, matrices, b)) for b in resting_on):
+                return direction * distance
+        distance *= 2.0
+    return None
 
 
 def scene_meshes(request: SceneRequest, depsgraph) -> dict[str, WorldMesh]:
@@ -205,6 +280,16 @@ def roles_note(request: SceneRequest) -> str:
     were guessed from little evidence, else ''."""
     guessed = [info.axes.note for info in request.info.values() if info.axes and info.axes.note]
     return "".join(f"; {part}" for part in (*request.swaps, *guessed))
+
+
+def require_no_collisions(layout: Layout) -> None:
+    """RequestError naming the pairs when the chosen layout still has meshes inside each other:
+    a layout is never applied, nor a batch job reported done, over intersecting meshes."""
+    if layout.colliding_pairs:
+        pairs = ", ".join(f"'{a}' and '{b}'" for a, b in layout.colliding_pairs)
+        raise RequestError(f"No arrangement without collisions: {pairs} would interpenetrate "
+                           "even pushed apart; nothing was moved (try another seed, more "
+                           "candidates, or fewer objects on one base)")
 
 
 def describe(layout: Layout) -> str:

@@ -27,6 +27,7 @@ from ..bridge.scene import (
     choose_candidate,
     current_phi,
     layout_from_phi,
+    require_no_collisions,
     scene_meshes,
     write_layout,
 )
@@ -110,6 +111,7 @@ def _apply_scene(job: Job, model_getter) -> tuple[list[dict], dict]:
             phi = {key: values[layout.candidate] for key, values in result.phi.items()}
             losses = {name: float(values[layout.candidate])
                       for name, values in result.losses.items()}
+        require_no_collisions(layout)  # never "done" over intersecting meshes
         write_layout(request, layout.matrices)  # all objects or none
     except Exception as error:  # any failure fails this job alone, naming the scene
         raise JobError(f"scene with root '{rows[0].base.name}': {describe(error)}") from None

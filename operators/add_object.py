@@ -12,6 +12,7 @@ from ..bridge.scene import (
     choose_candidate,
     current_phi,
     describe,
+    require_no_collisions,
     roles_note,
     scene_meshes,
     write_layout,
@@ -60,13 +61,14 @@ class OOR_OT_add_object(bpy.types.Operator):
             model = SERVICE.get(ModelConfig.from_settings(get_preferences(context)))
             result = sample_scene(model, request.edges, self.num_candidates, self.seed,
                                   fixed_phi=existing)
-            layout = choose_candidate(request, result, scene_meshes(request, depsgraph))
+            layout = choose_candidate(request, result, scene_meshes(request, depsgraph),
+                                      movable={new.name})
+            require_no_collisions(layout)
             write_layout(request, {new.name: layout.matrices[new.name]})  # all objects or none
         except (RequestError, ModelLoadError, ValueError) as error:
             self.report({'ERROR'}, str(error))
             return {'CANCELLED'}
-        level = {'WARNING'} if layout.colliding_pairs else {'INFO'}
-        self.report(level, f"Added '{new.name}': {describe(layout)}{roles_note(request)}")
+        self.report({'INFO'}, f"Added '{new.name}': {describe(layout)}{roles_note(request)}")
         return {'FINISHED'}
 
 

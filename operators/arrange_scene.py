@@ -11,6 +11,7 @@ from ..bridge.scene import (
     build_scene_request,
     choose_candidate,
     describe,
+    require_no_collisions,
     roles_note,
     scene_meshes,
     write_layout,
@@ -53,12 +54,12 @@ class OOR_OT_arrange_scene(bpy.types.Operator):
             result = sample_scene(model, request.edges, self.num_candidates, self.seed,
                                   guidance=self.use_guidance)
             layout = choose_candidate(request, result, scene_meshes(request, depsgraph))
+            require_no_collisions(layout)
             write_layout(request, layout.matrices)  # all objects or none
         except (RequestError, ModelLoadError, ValueError) as error:
             self.report({'ERROR'}, str(error))
             return {'CANCELLED'}
-        level = {'WARNING'} if layout.colliding_pairs else {'INFO'}
-        self.report(level, f"Arranged {len(layout.matrices)} objects around '{request.root}' "
+        self.report({'INFO'}, f"Arranged {len(layout.matrices)} objects around '{request.root}' "
                            f"(candidate {layout.candidate + 1}): {describe(layout)}"
                            f"{roles_note(request)}")
         return {'FINISHED'}

@@ -70,3 +70,44 @@ def test_a_scene_settles_bases_first_and_what_rests_on_them_follows(addon):
     assert abs(support_gap(tray_mesh, meshes["Table"])) <= 1e-4
     assert abs(support_gap(meshes["Mug"].moved(settled["Mug"]), tray_mesh)) <= 1e-4
     assert settled["Mug"][2, 3] < 0.81 - 0.01 - 0.04  # followed the tray, then to its floor
+
+
+def desk_with_two_overlapping_items():
+    from oor_arrange.bridge.relation_rows import RelationRow
+    from oor_arrange.bridge.scene import build_scene_request, scene_meshes
+
+    desk = add_box("Desk", (1.4, 0.7, 0.75), center=(0, 0, 0.375))
+    keyboard = add_box("Keyboard", (0.45, 0.15, 0.03), location=(3, 0, 0))
+    mouse = add_box("Mouse", (0.06, 0.11, 0.04), location=(4, 0, 0))
+    depsgraph = bpy.context.evaluated_depsgraph_get()
+    request = build_scene_request([RelationRow(desk, keyboard, "A keyboard on a desk"),
+                                   RelationRow(desk, mouse, "A mouse on a desk")], depsgraph)
+    # Both resting on the desk top, the mouse half inside the keyboard.
+    layout_matrices = {"Keyboard": placed((0.0, 0.0, 0.75)), "Mouse": placed((0.2, 0.0, 0.75))}
+    return request, scene_meshes(request, depsgraph), layout_matrices
+
+
+def test_colliding_objects_are_pushed_apart_and_stay_on_the_desk(addon):
+    from oor_arrange.bridge.scene import check_layout, separate
+
+    request, meshes, matrices = desk_with_two_overlapping_items()
+    layout = check_layout(request, matrices, meshes)
+    assert layout.colliding_pairs == [("Keyboard", "Mouse")]
+    separated = check_layout(request, separate(request, layout, meshes), meshes)
+    assert separated.colliding_pairs == []
+    assert set(separated.resting) == {"Keyboard", "Mouse"}
+    moved = separated.matrices["Mouse"][:3, 3] - matrices["Mouse"][:3, 3]
+    assert 0.0 < np.linalg.norm(moved) <= 0.2 and moved[2] == 0.0  # sideways, not far
+
+
+def test_a_layout_that_still_collides_is_refused_naming_the_pair(addon):
+    import pytest
+
+    from oor_arrange.bridge.request import RequestError
+    from oor_arrange.bridge.scene import check_layout, require_no_collisions, separate
+
+    request, meshes, matrices = desk_with_two_overlapping_items()
+    layout = check_layout(request, matrices, meshes)
+    stuck = check_layout(request, separate(request, layout, meshes, movable=set()), meshes)
+    with pytest.raises(RequestError, match="'Keyboard' and 'Mouse' would interpenetrate"):
+        require_no_collisions(stuck)
