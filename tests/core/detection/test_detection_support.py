@@ -5,7 +5,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 from synthetic_meshes import chair, mug
 
-from oor_arrange.oor_core.detection.hull2d import convex_hull, inside_margin, polygon_area
+from oor_arrange.oor_core.detection.hull2d import (
+    convex_hull,
+    exact_hull,
+    inside_margin,
+    polygon_area,
+)
 from oor_arrange.oor_core.detection.support import standing_scores
 
 points_2d = st.lists(st.tuples(st.floats(-10, 10), st.floats(-10, 10)), min_size=3,
@@ -32,6 +37,18 @@ def test_the_hull_holds_every_point_and_no_triangle_is_larger(points):
     assert area >= triangle - 1e-6
     for point in points:
         assert inside_margin(hull, point) >= -1e-6 * max(1.0, np.abs(points).max())
+
+
+@given(st.integers(0, 2**32 - 1), st.sampled_from(["disc", "square", "blob"]))
+def test_the_fast_hull_of_many_points_keeps_nearly_all_the_area(seed, shape):
+    rng = np.random.default_rng(seed)
+    points = rng.uniform(-1, 1, (3000, 2))
+    if shape == "disc":
+        points = points[np.linalg.norm(points, axis=1) <= 1]
+    elif shape == "blob":
+        points = points * rng.uniform(0.1, 3.0, 2) + rng.normal(0, 5, 2)
+    exact = polygon_area(exact_hull(points))
+    assert exact * 0.995 <= polygon_area(convex_hull(points)) <= exact * (1 + 1e-9)
 
 
 def test_a_mug_stands_on_its_base_not_on_its_rounded_side():
