@@ -100,6 +100,11 @@ class OORSceneSettings(bpy.types.PropertyGroup):
         description="Draw the base's and the target's canonical box, up and front arrows and "
         "working part in the viewport",
     )
+    settle: BoolProperty(
+        name="Settle", default=False,
+        description="After placing, let Blender's rigid-body physics drop the target into a "
+        "resting pose; kept only when it still rests on its base, barely turned or slid",
+    )
     keep_size: BoolProperty(
         name="Keep Real Size", default=True,
         description="Keep the target's size; off: adopt the sampled size, keeping proportions",

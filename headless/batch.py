@@ -19,6 +19,7 @@ from ..bridge.candidates import CACHE
 from ..bridge.frames import axes_report, detect_again, forget_detections, set_axes_by_hand
 from ..bridge.objects import BridgeError
 from ..bridge.pair import apply_candidate, candidates_for
+from ..bridge.physics_settle import settle_and_write
 from ..bridge.relation_rows import RelationRow
 from ..bridge.request import as_requested, build_request
 from ..bridge.scene import (
@@ -79,6 +80,8 @@ def _apply_pair(job: Job, model_getter) -> list[dict]:
         candidates, _ = candidates_for(model_getter, request, base, target, depsgraph,
                                        job.seed, job.candidates, job.keep_size)
         apply_candidate(target, candidates, 0)  # all or nothing
+        settled = settle_and_write([base], [target], {target.name: base}) if job.settle \
+            else None
     except Exception as error:  # any failure fails this job alone, naming the relation
         raise JobError(f"{where}: {describe(error)}") from None
     return [{
@@ -89,7 +92,19 @@ def _apply_pair(job: Job, model_getter) -> list[dict]:
         "colliding": bool(candidates.colliding[0]),
         "supported": bool(candidates.supported[0]),
         "nfe": candidates.nfe,
+        **({"settle": settled} if settled else {}),
     }]
+
+
+def _settle_scene(request) -> str:
+    """Every moved object dropped by rigid-body physics onto the ones that stay (kept only if
+    each still rests on its first base)."""
+    moving = [request.objects[name] for name in request.moving]
+    fixed = [obj for name, obj in request.objects.items() if name not in request.moving]
+    bases = {}
+    for edge in request.edges:
+        bases.setdefault(edge.target, request.objects[edge.base])
+    return settle_and_write(fixed, moving, bases)
 
 
 def _apply_scene(job: Job, model_getter) -> tuple[list[dict], dict]:
@@ -113,12 +128,13 @@ def _apply_scene(job: Job, model_getter) -> tuple[list[dict], dict]:
                       for name, values in result.losses.items()}
         require_no_collisions(layout)  # never "done" over intersecting meshes
         write_layout(request, layout.matrices)  # all objects or none
+        settled = _settle_scene(request) if job.settle else None
     except Exception as error:  # any failure fails this job alone, naming the scene
         raise JobError(f"scene with root '{rows[0].base.name}': {describe(error)}") from None
     relations = [{"base": edge.base, "target": edge.target, "prompt": edge.prompt,
                   "phi": [float(v) for v in phi[edge.key]],
                   "supported": edge.target in layout.resting} for edge in request.edges]
-    check = {"root": request.root, "losses": losses,
+    check = {"root": request.root, "losses": losses, **({"settle": settled} if settled else {}),
              "colliding_pairs": [list(pair) for pair in layout.colliding_pairs],
              "roles": request.swaps}  # rows the prompt placed the other way round
     return relations, check

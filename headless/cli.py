@@ -30,6 +30,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--axes", action="append", default=[], metavar="OBJECT=UP,FRONT",
                    help="set an object's local up and front axes, e.g. Teapot=+Y,+X (axes "
                    "+X..-Z); default: detected from the mesh")
+    p.add_argument("--settle", action="store_true",
+                   help="after placing, drop targets into a resting pose with Blender's "
+                   "rigid-body physics (kept only if the relation still holds)")
     p.add_argument("--seed", type=int, default=0, help="sampler seed, 0..2^32-1")
     p.add_argument("--mode", choices=("sample", "refine"), default="sample")
     p.add_argument("--save", help="output .blend (the input is never modified otherwise)")
@@ -71,7 +74,7 @@ def _lines(args) -> list[JobLine]:
     """The jobs to run, each already validated; SystemExit(2) when none can be read at all."""
     inherited = {"blend": args.blend or bpy.data.filepath or None, "seed": args.seed,
                  "mode": args.mode, "candidates": args.candidates,
-                 "keep_size": not args.adopt_size}
+                 "keep_size": not args.adopt_size, "settle": args.settle}
     if not args.jobs:
         try:
             job = Job(**inherited, relations=[tuple(r) for r in args.relation], save=args.save,

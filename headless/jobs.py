@@ -130,6 +130,7 @@ class Job:
     report: str | None = None
     candidates: int = 16
     keep_size: bool = True
+    settle: bool = False  # rigid-body settle after placing (bridge/physics_settle.py)
     axes: dict = field(default_factory=dict)  # object name -> "detect" | {"up": ..., ...}
     label: str = field(default="command line", compare=False)  # where the job came from
 
@@ -152,6 +153,9 @@ class Job:
         if not isinstance(self.keep_size, bool):
             raise JobError(f"'keep_size' must be true or false, not "
                            f"{type(self.keep_size).__name__} {_shown(self.keep_size)}")
+        if not isinstance(self.settle, bool):
+            raise JobError(f"'settle' must be true or false, not "
+                           f"{type(self.settle).__name__} {_shown(self.settle)}")
         put("axes", _object_axes(self.axes))
         if self.save and self.report and _same_file(self.save, self.report):
             raise JobError(f"'save' and 'report' name the same file {_shown(self.save)}")
@@ -161,7 +165,7 @@ class Job:
 
 
 FIELDS = tuple(f.name for f in fields(Job) if f.name != "label")
-INHERITED = ("blend", "seed", "mode", "candidates", "keep_size")  # from the command line
+INHERITED = ("blend", "seed", "mode", "candidates", "keep_size", "settle")  # command line
 
 
 def _file_key(path: str) -> str:

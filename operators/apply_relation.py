@@ -15,6 +15,7 @@ from bpy.props import BoolProperty, IntProperty, StringProperty
 from ..bridge.candidates import CACHE, candidate_key
 from ..bridge.model_service import SERVICE, ModelConfig
 from ..bridge.pair import apply_candidate, candidates_for, rank_candidates, sample_phi
+from ..bridge.physics_settle import settle_and_write
 from ..bridge.request import RequestError, as_requested, build_request
 from ..oor_core.errors import ModelLoadError
 from ..preferences import get_preferences
@@ -41,6 +42,9 @@ class OOR_OT_apply_relation(NeedsPair, bpy.types.Operator):
     candidate: IntProperty(name="Candidate", description="Which ranked candidate (1 = best)",
                            default=1, min=1, max=64)
     keep_size: BoolProperty(name="Keep Real Size", default=True)
+    settle: BoolProperty(name="Settle", default=False,
+                         description="Let Blender's rigid-body physics drop the target into a "
+                         "resting pose (kept only if it still holds the relation)")
 
     def _fill_from_scene(self, context):
         settings = context.scene.oor
@@ -57,6 +61,8 @@ class OOR_OT_apply_relation(NeedsPair, bpy.types.Operator):
             self.num_candidates = settings.num_candidates
         if not self.properties.is_property_set("keep_size"):
             self.keep_size = settings.keep_size
+        if not self.properties.is_property_set("settle"):
+            self.settle = settings.settle
 
     def _request(self, context):
         objects = context.scene.objects
@@ -70,6 +76,10 @@ class OOR_OT_apply_relation(NeedsPair, bpy.types.Operator):
     def _finish(self, context, target, candidates, from_cache, note=""):
         try:
             summary = apply_candidate(target, candidates, self.candidate - 1)
+            if self.settle:
+                base = next(context.scene.objects[name] for name in candidates.axes
+                            if name != target.name)
+                summary += "; " + settle_and_write([base], [target], {target.name: base})
         except ValueError as error:  # the target is back where it was
             self.report({'ERROR'}, str(error))
             return {'CANCELLED'}

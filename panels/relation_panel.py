@@ -58,6 +58,7 @@ class OOR_PT_relation(bpy.types.Panel):
         column.prop(settings, "seed")
         column.prop(settings, "num_candidates")
         column.prop(settings, "keep_size")
+        column.prop(settings, "settle")
 
         layout.operator("oor.apply_relation", icon='PLAY')
         candidates = CACHE.latest(settings.last_target)

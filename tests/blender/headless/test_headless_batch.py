@@ -104,6 +104,14 @@ def test_axes_are_detected_and_reported_set_per_job_and_a_bad_one_fails_alone(te
     assert len(errors) == 1 and "job 3 failed" in errors[0] and "'Ghost'" in errors[0]
 
 
+def test_settle_on_the_command_line_reports_what_physics_did(tea_scene, tmp_path):
+    report = tmp_path / "report.json"
+    result = run_batch("--blend", tea_scene, "--relation", "Table", "Teacup",
+                       "A teacup on a table", "--settle", "--report", report)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(report.read_text())["relations"][0]["settle"].startswith("settled")
+
+
 def test_axes_on_the_command_line(tea_scene, tmp_path):
     report = tmp_path / "report.json"
     result = run_batch("--blend", tea_scene, "--relation", "Table", "Teacup",

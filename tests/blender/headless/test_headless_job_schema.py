@@ -76,6 +76,7 @@ BAD_RECORDS = [
     ("prompt not text", with_(relations=[["Table", "Cup", 42]]), "the prompt must be text"),
     ("prompt too long", with_(relations=[["Table", "Cup", "A cup " * 100]]),
      "characters long"),
+    ("settle a string", with_(settle="yes"), "'settle' must be true or false"),
     ("axes a list", with_(axes=["Cup", "+Y"]), "'axes' must map object names"),
     ("axes of an object a string", with_(axes={"Cup": "+Y"}), "axes of 'Cup' must be"),
     ("axes with an unknown key", with_(axes={"Cup": {"upward": "+Y"}}), "unknown key(s) 'upward'"),

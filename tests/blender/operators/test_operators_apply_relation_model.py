@@ -139,3 +139,18 @@ def test_snap_to_contact_puts_a_floating_cup_on_the_table(table_and_cup):
     with window_context():
         assert bpy.ops.oor.snap_to_contact() == {'FINISHED'}
     assert bottom_of(cup) == pytest.approx(top_of(table), abs=1e-4)
+
+
+def test_settle_drops_the_cup_with_physics_in_one_undo_step(table_and_cup, capsys):
+    table, cup = table_and_cup
+    bpy.context.scene.oor.settle = True  # the sidebar's Settle toggle
+    with window_context():
+        bpy.ops.ed.undo_push(message="before apply")
+    before = np.array(cup.matrix_world)
+    assert apply(seed=3) == {'FINISHED'}
+    assert "settled by physics" in capsys.readouterr().out
+    assert abs(bottom_of(bpy.data.objects["Teacup"]) - top_of(table)) <= SUPPORT_TOLERANCE_M
+    assert len(bpy.data.scenes) == 1
+    with window_context():
+        bpy.ops.ed.undo()
+    np.testing.assert_allclose(np.array(bpy.data.objects["Teacup"].matrix_world), before)
