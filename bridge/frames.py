@@ -109,8 +109,11 @@ def object_axes(obj, depsgraph, part_hint: str = "") -> ObjectAxes:
         guess = detect_object_axes(obj, depsgraph, part_hint=part_hint)
         source, up, front = "new", guess.up, guess.front
     note = ""
-    if guess is not None and guess.guessed:
-        note = (f"'{obj.name}': {' and '.join(guess.guessed)} guessed from little evidence; "
+    # A spout or edge guess only matters to a relation that pours or cuts.
+    guessed = [axis for axis in (guess.guessed if guess else [])
+               if axis in ("up", "front") or axis == part_hint]
+    if guessed:
+        note = (f"'{obj.name}': {' and '.join(guessed)} guessed from little evidence; "
                 "check the Object Axes panel")
     up, front, note = _working_side(obj, depsgraph, up, front, source, note)
     if abs(float(vector(up) @ vector(front))) > 0.5:

@@ -193,11 +193,34 @@ def _window():
     return bpy.context.temp_override(window=bpy.context.window_manager.windows[0])
 
 
+def _upright_pair(folder: pathlib.Path, target_key: str, base_key: str):
+    """A fresh scene with the base at the origin and the target away from it, both upright."""
+    _fresh_scene()
+    base = real_assets.import_asset(real_assets.by_key(base_key), folder)
+    target = real_assets.import_asset(real_assets.by_key(target_key), folder)
+    target.obj.location = (3.0, 2.0, 0.0)
+    stand_upright(base)
+    stand_upright(target)
+    return base, target
+
+
+def _apply(base, target, prompt: str, seed: int):
+    """Apply Relation as the sidebar does: the base active, the target selected."""
+    import bpy
+
+    bpy.context.view_layer.update()
+    scene_helpers.select(base.obj, target.obj)
+    bpy.context.scene.oor.prompt = prompt
+    with _window():
+        result = bpy.ops.oor.apply_relation('EXEC_DEFAULT', seed=seed)
+    bpy.context.view_layer.update()
+    return result
+
+
 def pair_rows(mode: str, seed: int = 0, matching: str = "") -> list[dict]:
     """mode: 'detected' (axes left alone), 'hand' (the truth set in the panel) or 'default'
     (Blender's +Z up, -Y front, as before detection existed). Objects are
     stood upright first: a base lying on its side would make a right relation look wrong."""
-    import bpy
 
     cases = json.loads((real_assets.ASSETS / "pair_cases.json").read_text())["cases"]
     rows = []
@@ -205,26 +228,14 @@ def pair_rows(mode: str, seed: int = 0, matching: str = "") -> list[dict]:
         for target_key, base_key, prompt, family in cases:
             if matching.lower() not in prompt.lower():
                 continue
-            _fresh_scene()
-            base = real_assets.import_asset(real_assets.by_key(base_key), pathlib.Path(folder))
-            target = real_assets.import_asset(real_assets.by_key(target_key),
-                                              pathlib.Path(folder))
-            target.obj.location = (3.0, 2.0, 0.0)
-            stand_upright(base)
-            stand_upright(target)
+            base, target = _upright_pair(pathlib.Path(folder), target_key, base_key)
             if mode == "hand":
                 set_by_hand(base)
                 set_by_hand(target)
             elif mode == "default":  # what the add-on did before detection: Blender's axes
                 for obj in (base.obj, target.obj):
                     obj.oor.up_axis, obj.oor.front_axis = 'POS_Z', 'NEG_Y'
-
-            bpy.context.view_layer.update()
-            scene_helpers.select(base.obj, target.obj)
-            bpy.context.scene.oor.prompt = prompt
-            with _window():
-                result = bpy.ops.oor.apply_relation('EXEC_DEFAULT', seed=seed)
-            bpy.context.view_layer.update()
+            result = _apply(base, target, prompt, seed)
             ok, why = (judge(family, target, base) if result == {'FINISHED'}
                        else (False, "Apply Relation failed"))
             rows.append({"prompt": prompt, "family": family, "mode": mode, "ok": bool(ok),
@@ -252,7 +263,6 @@ SUNK_M = 0.001  # ... and no deeper than 1 mm into the base
 
 def contact_rows(seeds: int) -> list[dict]:
     """Each concave case at several seeds: does the target rest on the real surface?"""
-    import bpy
 
     from oor_arrange.bridge.meshes import interpenetration, support_gap
 
@@ -260,20 +270,8 @@ def contact_rows(seeds: int) -> list[dict]:
     with tempfile.TemporaryDirectory() as folder:
         for target_key, base_key, prompt in CONCAVE_CASES:
             for seed in range(seeds):
-                _fresh_scene()
-                base = real_assets.import_asset(real_assets.by_key(base_key),
-                                                pathlib.Path(folder))
-                target = real_assets.import_asset(real_assets.by_key(target_key),
-                                                  pathlib.Path(folder))
-                target.obj.location = (3.0, 2.0, 0.0)
-                stand_upright(base)
-                stand_upright(target)
-                bpy.context.view_layer.update()
-                scene_helpers.select(base.obj, target.obj)
-                bpy.context.scene.oor.prompt = prompt
-                with _window():
-                    result = bpy.ops.oor.apply_relation('EXEC_DEFAULT', seed=seed)
-                bpy.context.view_layer.update()
+                base, target = _upright_pair(pathlib.Path(folder), target_key, base_key)
+                result = _apply(base, target, prompt, seed)
                 t_mesh, b_mesh = _world_mesh(target.obj), _world_mesh(base.obj)
                 gap = support_gap(t_mesh, b_mesh) if result == {'FINISHED'} else None
                 depth = interpenetration(t_mesh, b_mesh).depth
