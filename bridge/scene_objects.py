@@ -24,8 +24,9 @@ class SceneObject:
 
 def read_object(obj, depsgraph=None, part_hint: str = "") -> SceneObject:
     """Geometry of a scene object in oor_core's terms; BridgeError names the object on failure.
-    An object whose axes were never set or detected gets them detected (and recorded) here;
-    `part_hint` names the working side its relation needs ('spout' to pour, 'edge' to cut)."""
+    An object whose axes were never set or recorded gets them detected here (recorded once a
+    relation using them is applied: bridge/frames.remember_axes); `part_hint` names the working
+    side its relation needs ('spout' to pour, 'edge' to cut)."""
     if depsgraph is None:
         depsgraph = bpy.context.evaluated_depsgraph_get()
     lo, hi = local_bounds(obj, depsgraph)

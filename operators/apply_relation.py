@@ -76,9 +76,9 @@ class OOR_OT_apply_relation(NeedsPair, bpy.types.Operator):
     def _finish(self, context, target, candidates, from_cache, note=""):
         try:
             summary = apply_candidate(target, candidates, self.candidate - 1)
-            if self.settle:
-                base = next(context.scene.objects[name] for name in candidates.axes
-                            if name != target.name)
+            base = next((context.scene.objects.get(name) for name in candidates.axes
+                         if name != target.name), None)  # the base the candidates were for
+            if self.settle and base is not None:
                 summary += "; " + settle_and_write([base], [target], {target.name: base})
         except ValueError as error:  # the target is back where it was
             self.report({'ERROR'}, str(error))
