@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 BLENDER_EXT := $(PY) tools/blender_ext.py
 
-.PHONY: venv test lint pytest demo data train eval studies baselines bench assets clean
+.PHONY: venv test lint pytest demo data train eval studies baselines bench assets scenes clean
 
 venv: $(STAMP)
 
@@ -100,6 +100,13 @@ bench: $(STAMP)
 assets: $(STAMP)
 	mkdir -p reports
 	$(PY) tools/eval_real_assets.py --json reports/real_assets.json
+
+# The 24 library scenes through Arrange Objects' own path with meshes: scenes whose final layout
+# has intersecting meshes and relations that hold, as sampled before and as laid out now
+# (settled, pushed apart, refused if still colliding). About a minute.
+scenes: $(STAMP)
+	mkdir -p reports
+	$(PY) tools/eval_scene_collisions.py --json reports/scene_collisions.json
 
 # One zip per platform in dist/, runtime wheels bundled (tools/build_extension.py, docs/INSTALL.md).
 # EXTENSION_PLATFORMS: any of linux-x64 windows-x64 macos-arm64 (default all); downloads are
