@@ -107,6 +107,7 @@ assets: $(STAMP)
 scenes: $(STAMP)
 	mkdir -p reports
 	$(PY) tools/eval_scene_collisions.py --json reports/scene_collisions.json
+	$(PY) tools/eval_pours.py --json reports/pours.json
 
 # One zip per platform in dist/, runtime wheels bundled (tools/build_extension.py, docs/INSTALL.md).
 # EXTENSION_PLATFORMS: any of linux-x64 windows-x64 macos-arm64 (default all); downloads are

@@ -111,3 +111,35 @@ def test_a_layout_that_still_collides_is_refused_naming_the_pair(addon):
     stuck = check_layout(request, separate(request, layout, meshes, movable=set()), meshes)
     with pytest.raises(RequestError, match="'Keyboard' and 'Mouse' would interpenetrate"):
         require_no_collisions(stuck)
+
+
+def teapot_over_cup(prompt):
+    from oor_arrange.bridge.candidates import _spout_point
+
+    cup = add_cup("Teacup", radius=0.045, height=0.07, wall=0.003)
+    pot = add_box("Teapot", (0.16, 0.24, 0.16), location=(1, 0, 0), center=(0, 0, 0.08))
+    depsgraph = bpy.context.evaluated_depsgraph_get()
+    request = build_request(cup, pot, prompt, depsgraph)
+    # Tilted 50 degrees towards the cup (its front, -Y, dips), spout 12 cm above the rim.
+    matrix = placed((0.0, 0.14, 0.0), tilt_deg=50)
+    spout = _spout_point(request, matrix)
+    matrix[:3, 3] += np.array([-spout[0], -spout[1], 0.07 + 0.12 - spout[2]])
+    return request, matrix, WorldMesh.from_object(pot, depsgraph), WorldMesh.from_object(
+        cup, depsgraph)
+
+
+def test_a_pour_brings_the_spout_down_to_a_few_centimetres_above_the_rim(addon):
+    from oor_arrange.bridge.candidates import _spout_point, lower_pour
+
+    request, matrix, pot, cup = teapot_over_cup("A teapot pouring tea into a teacup")
+    lowered = lower_pour(request, matrix, pot, cup)
+    above = _spout_point(request, lowered)[2] - 0.07
+    assert 0.01 <= above <= 0.06
+    np.testing.assert_allclose(lowered[:2, 3], matrix[:2, 3])  # straight down
+
+
+def test_only_a_pour_is_lowered(addon):
+    from oor_arrange.bridge.candidates import lower_pour
+
+    request, matrix, pot, cup = teapot_over_cup("A teapot above a teacup")
+    np.testing.assert_array_equal(lower_pour(request, matrix, pot, cup), matrix)
