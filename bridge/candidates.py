@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+from mathutils import Matrix, Vector
 
 from ..oor_core.detection.category_prior import library_category
 from ..oor_core.geometry.object_frame import ObjectGeometry, object_frame
@@ -87,8 +88,10 @@ def candidate_key(request: RelationRequest, seed: int, count: int, keep_size: bo
 
 
 # A pour needs the spout a few centimetres above the receiver's rim; the model places it higher
-# (7-15 cm, measured: tools/eval_pours.py). A tilted pourer whose spout is over the base and
-# higher than POUR_HIGHEST is lowered to the first of POUR_HEIGHTS that does not collide.
+# (7-15 cm, measured: tools/eval_pours.py) and tips bottles like teapots (50-60 degrees). A
+# bottle or carton is first tipped past horizontal about its mouth; then a tilted pourer whose
+# spout is over the base and higher than POUR_HIGHEST is lowered to the first of POUR_HEIGHTS
+# that does not collide.
 POUR_HIGHEST = 0.06
 POUR_HEIGHTS = (0.03, 0.045, 0.06)
 
@@ -102,6 +105,36 @@ def _spout_point(request: RelationRequest, matrix: np.ndarray) -> np.ndarray:
     return pose.center + pose.rotation @ (np.asarray(spout, dtype=np.float64) * pose.size)
 
 
+MOUTH_TILT_DEG = 110.0  # a bottle or carton pours from its top only tipped past horizontal
+# A spout point this high in the unit box, and no further out than MOUTH_OFF_CENTRE, is a mouth
+# on top (bottle, carton); a jug's spout (0, .45, .5) sits at the front rim instead.
+TOP_MOUTH, MOUTH_OFF_CENTRE = 0.45, 0.35
+
+
+def _tilted_past_horizontal(request: RelationRequest, matrix: np.ndarray) -> np.ndarray:
+    """A pourer that pours from its top (a bottle, a carton) turned about its mouth until it is
+    tipped MOUTH_TILT_DEG from upright, towards the side it already leans to."""
+    category = library_category(request.target.category)
+    spout = category.part("spout") if category is not None else DEFAULT_PARTS["spout"]
+    geometry = request.target.geometry
+    up = object_frame(ObjectGeometry(matrix, geometry.bbox_min, geometry.bbox_max, geometry.up,
+                                     geometry.front)).pose.rotation[:, 1]
+    axis = np.cross([0.0, 0.0, 1.0], up)
+    on_top = spout[1] >= TOP_MOUTH and max(abs(spout[0]), abs(spout[2])) <= MOUTH_OFF_CENTRE
+    if not on_top or np.linalg.norm(axis) < 1e-6:
+        return matrix
+    tilt = float(np.degrees(np.arccos(np.clip(up[2], -1.0, 1.0))))
+    if tilt >= MOUTH_TILT_DEG:
+        return matrix
+    turn = np.eye(4)
+    turn[:3, :3] = Matrix.Rotation(np.radians(MOUTH_TILT_DEG - tilt), 3,
+                                   Vector(axis / np.linalg.norm(axis))).to_3x3()
+    mouth = _spout_point(request, matrix)
+    to_mouth, back = np.eye(4), np.eye(4)
+    to_mouth[:3, 3], back[:3, 3] = -mouth, mouth
+    return back @ turn @ to_mouth @ matrix
+
+
 def lower_pour(request: RelationRequest, matrix: np.ndarray, target_mesh: WorldMesh,
                base_mesh: WorldMesh) -> np.ndarray:
     """For a pour (the prompt pours, the pourer is tilted): the spout brought down to a few
@@ -110,6 +143,7 @@ def lower_pour(request: RelationRequest, matrix: np.ndarray, target_mesh: WorldM
     if part_the_prompt_needs(request.prompt) != "spout" or _upright(request.target.geometry,
                                                                      matrix):
         return matrix
+    matrix = _tilted_past_horizontal(request, matrix)
     spout = _spout_point(request, matrix)
     lo, hi = base_mesh.bounds
     if np.any(spout[:2] < lo[:2]) or np.any(spout[:2] > hi[:2]):

@@ -1,10 +1,13 @@
 """Settling a candidate onto the real surface under it: a tray's floor, a bin's bottom, not the
-rim height that the base's bounding box suggests; targets meant to hang above or lean stay."""
+rim height that the base's bounding box suggests; targets meant to hang above or lean stay.
+Scenes pushed apart when they collide. Pours brought down to just above the rim, bottles tipped
+past horizontal."""
 
 import math
 
 import bpy
 import numpy as np
+import pytest
 from mathutils import Euler, Matrix
 
 from oor_arrange.bridge.candidates import settle_on_base
@@ -143,3 +146,21 @@ def test_only_a_pour_is_lowered(addon):
 
     request, matrix, pot, cup = teapot_over_cup("A teapot above a teacup")
     np.testing.assert_array_equal(lower_pour(request, matrix, pot, cup), matrix)
+
+
+def test_a_bottle_pours_tipped_past_horizontal_with_its_mouth_just_above_the_rim(addon):
+    from oor_arrange.bridge.candidates import _spout_point, lower_pour
+
+    glass = add_cup("Glass", radius=0.04, height=0.12, wall=0.003)
+    bottle = add_box("Wine bottle", (0.075, 0.075, 0.31), location=(1, 0, 0), center=(0, 0, 0.155))
+    depsgraph = bpy.context.evaluated_depsgraph_get()
+    request = build_request(glass, bottle, "A wine bottle pouring wine into a glass", depsgraph)
+    matrix = placed((0.0, 0.2, 0.0), tilt_deg=55)  # as the model leaves it: tipped 55 degrees
+    mouth = _spout_point(request, matrix)
+    matrix[:3, 3] += np.array([-mouth[0], -mouth[1], 0.12 + 0.15 - mouth[2]])
+    poured = lower_pour(request, matrix, WorldMesh.from_object(bottle, depsgraph),
+                        WorldMesh.from_object(glass, depsgraph))
+    up = poured[:3, 2] / np.linalg.norm(poured[:3, 2])  # the box's local +Z is its up
+    assert math.degrees(math.acos(up[2])) == pytest.approx(110.0, abs=0.5)
+    mouth = _spout_point(request, poured)
+    assert 0.01 <= mouth[2] - 0.12 <= 0.06 and np.linalg.norm(mouth[:2]) <= 0.04
