@@ -12,7 +12,7 @@ from functools import cached_property
 
 import numpy as np
 
-SURFACE_SAMPLES = 6000  # enough for a 24^3 symmetry grid; fixed seed keeps detection repeatable
+SURFACE_SAMPLES = 6000  # enough for a 20^3 symmetry grid; fixed seed keeps detection repeatable
 
 
 @dataclass(frozen=True)
