@@ -18,18 +18,7 @@ import sys
 import tempfile
 import time
 
-REPO = pathlib.Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "tests"))
-import conftest  # noqa: E402,F401  (tests/conftest.py: the repository importable as oor_arrange)
-
-sys.path.insert(0, str(REPO / "tests" / "blender"))
-import scene_helpers  # noqa: E402
-
-
-def _window():
-    import bpy
-
-    return bpy.context.temp_override(window=bpy.context.window_manager.windows[0])
+from blender_session import REPO, addon_registered, scene_helpers, window
 
 
 def _tea_scene():
@@ -70,34 +59,31 @@ def bench_in_blender(repeats: int) -> dict:
     from oor_arrange.bridge.candidates import CACHE
     from oor_arrange.bridge.model_service import SERVICE
 
+    def warm_apply_median(**options) -> float:
+        """Median of fresh samplings (candidate cache cleared), the model already loaded."""
+        times = []
+        for seed in range(1, repeats + 1):
+            CACHE.clear()
+            start = time.perf_counter()
+            with window():
+                bpy.ops.oor.apply_relation('EXEC_DEFAULT', seed=seed, **options)
+            times.append(time.perf_counter() - start)
+        return statistics.median(times)
+
     figures = {}
-    scene_helpers.register_addon()
-    try:
+    with addon_registered():
         _tea_scene()
         start = time.perf_counter()
-        with _window():
+        with window():
             assert bpy.ops.oor.apply_relation('EXEC_DEFAULT', seed=0) == {'FINISHED'}
         figures["cold_first_apply_s"] = time.perf_counter() - start
-        warm = []
-        for seed in range(1, repeats + 1):
-            CACHE.clear()
-            start = time.perf_counter()
-            with _window():
-                bpy.ops.oor.apply_relation('EXEC_DEFAULT', seed=seed)
-            warm.append(time.perf_counter() - start)
-        figures["warm_apply_median_s"] = statistics.median(warm)
-        settled = []  # the same with the rigid-body Settle option
-        for seed in range(1, repeats + 1):
-            CACHE.clear()
-            start = time.perf_counter()
-            with _window():
-                bpy.ops.oor.apply_relation('EXEC_DEFAULT', seed=seed, settle=True)
-            settled.append(time.perf_counter() - start)
-        figures["warm_apply_settle_median_s"] = statistics.median(settled)
+        figures["warm_apply_median_s"] = warm_apply_median()
+        # the same with the rigid-body Settle option
+        figures["warm_apply_settle_median_s"] = warm_apply_median(settle=True)
         cached = []
         for candidate in range(1, repeats + 1):
             start = time.perf_counter()
-            with _window():
+            with window():
                 bpy.ops.oor.apply_relation('EXEC_DEFAULT', seed=repeats,
                                            candidate=1 + candidate % 16)
             cached.append(time.perf_counter() - start)
@@ -106,14 +92,12 @@ def bench_in_blender(repeats: int) -> dict:
         arrange = []
         for seed in range(repeats):
             start = time.perf_counter()
-            with _window():
+            with window():
                 assert bpy.ops.oor.arrange_scene(seed=seed) == {'FINISHED'}
             arrange.append(time.perf_counter() - start)
         figures["arrange_5_objects_median_s"] = statistics.median(arrange)
         figures["torch_threads"] = __import__("torch").get_num_threads()
         figures["model_state"] = SERVICE.state
-    finally:
-        scene_helpers.unregister_addon()
     return figures
 
 

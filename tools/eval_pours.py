@@ -11,19 +11,18 @@ the spout is 1 to 6 cm above the receiver's rim and over its opening.
 from __future__ import annotations
 
 import argparse
-import json
 import pathlib
 import statistics
-import sys
 
 import numpy as np
-
-REPO = pathlib.Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "tests"))
-import conftest  # noqa: E402,F401  (tests/conftest.py: the repository importable as oor_arrange)
-
-sys.path.insert(0, str(REPO / "tests" / "blender"))
-import scene_helpers  # noqa: E402
+from blender_session import (
+    addon_registered,
+    exit_hard,
+    fresh_scene,
+    scene_helpers,
+    window,
+    write_json,
+)
 
 PAIRS = (("teapot", "teacup"), ("kettle", "mug"), ("pitcher", "glass"), ("coffee pot", "mug"),
          ("milk jug", "teacup"), ("wine bottle", "wine glass"), ("water bottle", "glass"),
@@ -56,7 +55,7 @@ def evaluate(seeds: int) -> list[dict]:
     rows = []
     for pourer, receiver in PAIRS:
         for seed in range(seeds):
-            bpy.ops.wm.read_factory_settings(use_empty=True)
+            fresh_scene()
             x, y, _depth = _mean_size(CATEGORIES[receiver])
             cup = scene_helpers.add_cup(receiver.title(), radius=x / 2, height=y)
             px, py, pz = _mean_size(CATEGORIES[pourer])
@@ -64,7 +63,7 @@ def evaluate(seeds: int) -> list[dict]:
                                         center=(0, 0, py / 2))
             scene_helpers.select(cup, pot)
             bpy.context.scene.oor.prompt = f"A {pourer} pouring into a {receiver}"
-            with bpy.context.temp_override(window=bpy.context.window_manager.windows[0]):
+            with window():
                 result = bpy.ops.oor.apply_relation('EXEC_DEFAULT', seed=seed)
             bpy.context.view_layer.update()
             spout = spout_point(pot, pourer)
@@ -87,11 +86,8 @@ def main(argv=None) -> int:
     parser.add_argument("--json", type=pathlib.Path)
     parser.add_argument("--seeds", type=int, default=5)
     args = parser.parse_args(argv)
-    scene_helpers.register_addon()
-    try:
+    with addon_registered():
         rows = evaluate(args.seeds)
-    finally:
-        scene_helpers.unregister_addon()
     ok = sum(r["ok"] for r in rows)
     print(f"pours with the spout 1-6 cm above the rim and over the opening: {ok}/{len(rows)}")
     for pourer, receiver in PAIRS:
@@ -100,15 +96,9 @@ def main(argv=None) -> int:
               f"above the rim (cm) median {statistics.median(r['above_cm'] for r in part)}, "
               f"over the opening {sum(r['over'] for r in part)}/{len(part)}, tilt median "
               f"{statistics.median(r['tilt_deg'] for r in part)} deg")
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(rows, indent=1))
+    write_json(args.json, rows)
     return 0
 
 
 if __name__ == "__main__":
-    import os
-
-    code = main()
-    sys.stdout.flush()
-    os._exit(code)  # bpy can hang in its exit handlers (DESIGN.md section 6)
+    exit_hard(main())

@@ -14,29 +14,21 @@ import argparse
 import json
 import pathlib
 import statistics
-import sys
 import tempfile
 import time
 
 import numpy as np
-
-REPO = pathlib.Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "tests"))
-import conftest  # noqa: E402,F401  (tests/conftest.py: the repository importable as oor_arrange)
-
-sys.path.insert(0, str(REPO / "tests" / "blender"))
-sys.path.insert(0, str(REPO / "tools"))
-import real_assets  # noqa: E402
-
-import scene_helpers  # noqa: E402
+import real_assets
+from blender_session import (
+    addon_registered,
+    exit_hard,
+    fresh_scene,
+    scene_helpers,
+    window,
+    write_json,
+)
 
 FAMILIES = ("support", "containment", "adjacency", "facing", "pouring", "cutting")
-
-
-def _fresh_scene():
-    import bpy
-
-    bpy.ops.wm.read_factory_settings(use_empty=True)
 
 
 def _conventional_front(imported) -> str:
@@ -77,7 +69,7 @@ def detection_rows(via_list=("obj", "gltf")) -> list[dict]:
     with tempfile.TemporaryDirectory() as folder:
         for via in via_list:
             for asset in real_assets.catalog():
-                _fresh_scene()
+                fresh_scene()
                 imported = real_assets.import_asset(asset, pathlib.Path(folder), via)
                 import bpy
 
@@ -187,15 +179,9 @@ def judge(family: str, target, base) -> tuple[bool, str]:
     raise ValueError(f"unknown family {family}")
 
 
-def _window():
-    import bpy
-
-    return bpy.context.temp_override(window=bpy.context.window_manager.windows[0])
-
-
 def _upright_pair(folder: pathlib.Path, target_key: str, base_key: str):
     """A fresh scene with the base at the origin and the target away from it, both upright."""
-    _fresh_scene()
+    fresh_scene()
     base = real_assets.import_asset(real_assets.by_key(base_key), folder)
     target = real_assets.import_asset(real_assets.by_key(target_key), folder)
     target.obj.location = (3.0, 2.0, 0.0)
@@ -211,7 +197,7 @@ def _apply(base, target, prompt: str, seed: int):
     bpy.context.view_layer.update()
     scene_helpers.select(base.obj, target.obj)
     bpy.context.scene.oor.prompt = prompt
-    with _window():
+    with window():
         result = bpy.ops.oor.apply_relation('EXEC_DEFAULT', seed=seed)
     bpy.context.view_layer.update()
     return result
@@ -305,7 +291,7 @@ def latency(repeats: int) -> dict:
     from oor_arrange.bridge.frames import detect_object_axes, forget_detections
 
     with tempfile.TemporaryDirectory() as folder:
-        _fresh_scene()
+        fresh_scene()
         base = real_assets.import_asset(real_assets.by_key("sh3d_table"), pathlib.Path(folder))
         target = real_assets.import_asset(real_assets.by_key("sh3d_armchair2"),
                                           pathlib.Path(folder))
@@ -328,7 +314,7 @@ def latency(repeats: int) -> dict:
             cached.append(time.perf_counter() - start)
         scene_helpers.select(base.obj, target.obj)
         bpy.context.scene.oor.prompt = "An armchair next to the table"
-        with _window():
+        with window():
             bpy.ops.oor.apply_relation('EXEC_DEFAULT', seed=0)  # loads the model
         timings = {"set": [], "first_use": []}
         for seed in range(1, repeats + 1):
@@ -340,7 +326,7 @@ def latency(repeats: int) -> dict:
                     forget_detections()
                 CACHE.clear()
                 start = time.perf_counter()
-                with _window():
+                with window():
                     bpy.ops.oor.apply_relation('EXEC_DEFAULT', seed=seed)
                 timings[mode].append(time.perf_counter() - start)
     return {"vertices": vertices,
@@ -366,8 +352,7 @@ def main(argv=None) -> int:
     parser.add_argument("--cases", default="", help="only pair cases whose prompt contains this")
     args = parser.parse_args(argv)
     report = {}
-    scene_helpers.register_addon()
-    try:
+    with addon_registered():
         if args.only in (None, "detection"):
             rows = detection_rows()
             report["detection"] = rows
@@ -400,17 +385,9 @@ def main(argv=None) -> int:
         if args.only in (None, "latency"):
             report["latency"] = latency(args.repeats)
             print(json.dumps(report["latency"], indent=1))
-    finally:
-        scene_helpers.unregister_addon()
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(report, indent=1))
+    write_json(args.json, report)
     return 0
 
 
 if __name__ == "__main__":
-    import os
-
-    code = main()
-    sys.stdout.flush()
-    os._exit(code)  # bpy can hang in its exit handlers (DESIGN.md section 6)
+    exit_hard(main())

@@ -14,29 +14,26 @@ accepts the placed boxes.
 from __future__ import annotations
 
 import argparse
-import json
 import pathlib
-import sys
 
 import numpy as np
-
-REPO = pathlib.Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "tests"))
-import conftest  # noqa: E402,F401  (tests/conftest.py: the repository importable as oor_arrange)
-
-sys.path.insert(0, str(REPO / "tests" / "blender"))
-import scene_helpers  # noqa: E402
+from blender_session import (
+    addon_registered,
+    exit_hard,
+    fresh_scene,
+    scene_helpers,
+    write_json,
+)
 
 
 def _build(scene):
     """Boxes at the scene's sizes (canonical x width, y height, z depth -> Blender X, Y, Z
     with +Z up), spread out on the floor; relation rows as the sidebar list holds them."""
-    import bpy
 
     from oor_arrange.bridge.relation_rows import RelationRow
     from oor_arrange.oor_core.evaluation.multi_object_eval import prompt_for
 
-    bpy.ops.wm.read_factory_settings(use_empty=True)
+    fresh_scene()
     objects = {}
     for i, (node, size) in enumerate(scene.sizes.items()):
         x, y, z = (float(v) for v in size)
@@ -116,11 +113,8 @@ def main(argv=None) -> int:
     parser.add_argument("--candidates", type=int, default=8)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
-    scene_helpers.register_addon()
-    try:
+    with addon_registered():
         report = evaluate(args.candidates, args.seed)
-    finally:
-        scene_helpers.unregister_addon()
     rows = report["scenes"]
     for when in ("before", "now"):
         colliding = sum(bool(r[f"{when}_colliding"]) for r in rows)
@@ -129,15 +123,9 @@ def main(argv=None) -> int:
               f"{sum(held)}/{len(held)} relations hold ({100 * np.mean(held):.1f} %)")
     print(f"now refused (still colliding after pushing apart): "
           f"{sum(r['now_refused'] for r in rows)}/{len(rows)}")
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(report, indent=1))
+    write_json(args.json, report)
     return 0
 
 
 if __name__ == "__main__":
-    import os
-
-    code = main()
-    sys.stdout.flush()
-    os._exit(code)  # bpy can hang in its exit handlers (DESIGN.md section 6)
+    exit_hard(main())
