@@ -15,7 +15,7 @@ import numpy as np
 from ..oor_core.detection.category_prior import library_category, working_part
 from ..oor_core.geometry.object_frame import ObjectGeometry, object_frame
 from .frames import object_axes
-from .objects import local_bounds, object_category
+from .objects import evaluated_world_matrix, local_bounds, object_category
 
 ARROW = 0.35  # arrow length past the box, as a share of the box's longest side
 _UNIT_CORNERS = np.array([[x, y, z] for x in (-0.5, 0.5) for y in (-0.5, 0.5) for z in (-0.5, 0.5)])
@@ -46,7 +46,7 @@ def _rectangle(points: list) -> list:
 def frame_drawing(obj, depsgraph) -> FrameDrawing:
     lo, hi = local_bounds(obj, depsgraph)
     axes = object_axes(obj, depsgraph)
-    world = np.array([list(row) for row in obj.evaluated_get(depsgraph).matrix_world])
+    world = evaluated_world_matrix(obj, depsgraph)
     pose = object_frame(ObjectGeometry(world, lo, hi, axes.up, axes.front)).pose
     rotation, center, size = pose.rotation, pose.center, pose.size
 

@@ -20,11 +20,12 @@ from ..oor_core.detection.detect import AxisGuess, detect_axes, knife_edge_side
 from ..oor_core.detection.local_mesh import LocalMesh
 from ..oor_core.geometry.axes import AXIS_LABELS, DEFAULT_FRONT, DEFAULT_UP
 from .meshes import local_geometry
-from .objects import BridgeError, object_category
+from .objects import BridgeError, evaluated_world_matrix, object_category
 
 AXIS_ORDER = tuple(AXIS_LABELS)  # enum item order of Object.oor.up_axis / front_axis
 _CACHE_LIMIT = 256
 _detections: dict[tuple, AxisGuess] = {}
+_edge_sides: dict[tuple, float] = {}  # knives with axes set by hand: which side the edge is
 
 
 @dataclass(frozen=True)
@@ -46,10 +47,6 @@ def axes_are_set(settings) -> bool:
         DEFAULT_UP, DEFAULT_FRONT)
 
 
-def _matrix(value) -> np.ndarray:
-    return np.array([list(row) for row in value], dtype=np.float64)
-
-
 def _object_key(obj, depsgraph, category: str, part_hint: str) -> tuple:
     """This object with this mesh, category and hint, whatever its pose: the first detection
     sticks until Detect Axes, so a relation that tilted the object does not change its axes."""
@@ -62,6 +59,7 @@ def _object_key(obj, depsgraph, category: str, part_hint: str) -> tuple:
 def forget_detections() -> None:
     """Drop unrecorded detections (another file was opened, another batch job starts)."""
     _detections.clear()
+    _edge_sides.clear()
 
 
 def detect_object_axes(obj, depsgraph, fresh: bool = False, part_hint: str = "") -> AxisGuess:
@@ -77,7 +75,7 @@ def detect_object_axes(obj, depsgraph, fresh: bool = False, part_hint: str = "")
         if len(_detections) >= _CACHE_LIMIT:
             _detections.clear()
         _detections[key] = detect_axes(LocalMesh.from_arrays(vertices, triangles),
-                                       _matrix(obj.evaluated_get(depsgraph).matrix_world),
+                                       evaluated_world_matrix(obj, depsgraph),
                                        category, part_hint)
     return _detections[key]
 
@@ -143,14 +141,23 @@ def _working_side(obj, depsgraph, up: str, front: str, source: str,
         if abs(float(vector(side) @ vector(front))) > 0.5:
             front = axis_of(np.cross(vector(opposite(side)), vector(up)))
         return axis_of(np.cross(vector(side), vector(front))), front, note
-    if kind == "edge" and source == "set":
-        vertices, triangles = local_geometry(obj, depsgraph)
-        if len(vertices) and knife_edge_side(LocalMesh.from_arrays(vertices, triangles), up,
-                                             front) < 0.0:
-            note = (f"'{obj.name}': its edge is on the other side, so it is used turned over "
-                    "(set Edge in the Object Axes panel to choose)")
-            return opposite(up), front, note
+    if kind == "edge" and source == "set" and _edge_side(obj, depsgraph, up, front) < 0.0:
+        note = (f"'{obj.name}': its edge is on the other side, so it is used turned over "
+                "(set Edge in the Object Axes panel to choose)")
+        return opposite(up), front, note
     return up, front, note
+
+
+def _edge_side(obj, depsgraph, up: str, front: str) -> float:
+    """knife_edge_side of the object's mesh in this frame, read once per mesh and frame."""
+    key = (*_object_key(obj, depsgraph, object_category(obj), "edge"), up, front)
+    if key not in _edge_sides:
+        if len(_edge_sides) >= _CACHE_LIMIT:
+            _edge_sides.clear()
+        vertices, triangles = local_geometry(obj, depsgraph)
+        _edge_sides[key] = (knife_edge_side(LocalMesh.from_arrays(vertices, triangles), up,
+                                            front) if len(vertices) else 0.0)
+    return _edge_sides[key]
 
 
 def set_axes_by_hand(obj, up: str | None = None, front: str | None = None,

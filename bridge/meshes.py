@@ -23,7 +23,7 @@ import numpy as np
 from mathutils import Vector
 from mathutils.bvhtree import BVHTree
 
-from .objects import GEOMETRY_TYPES, BridgeError
+from .objects import GEOMETRY_TYPES, BridgeError, as_array
 
 _TOUCH = 1e-6  # metres: boxes closer than this may touch, so they are tested
 _RAY_STEP = 1e-6  # metres past a hit before casting again (scaled up far from the origin)
@@ -45,10 +45,6 @@ _TRIANGLE_SAMPLES = np.array([[1, 0, 0], [0, 1, 0], [0, 0, 1], [0.5, 0.5, 0], [0
 
 
 # --- Geometry in world space ------------------------------------------------------------------
-
-def _as_matrix(value) -> np.ndarray:
-    return np.array([list(row) for row in value], dtype=np.float64)
-
 
 def _bounds(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per-column min and max (numpy's axis-0 reduction of an (N, 3) array is ~50x slower)."""
@@ -87,7 +83,7 @@ def _collection_parts(collection, depsgraph, to_instance: np.ndarray, parts: lis
     offset = np.eye(4)
     offset[:3, 3] = -np.array(collection.instance_offset)
     for member in collection.all_objects:
-        placement = to_instance @ offset @ _as_matrix(member.matrix_world)
+        placement = to_instance @ offset @ as_array(member.matrix_world)
         if member.type in GEOMETRY_TYPES:
             vertices, triangles = _mesh_arrays(member.evaluated_get(depsgraph))
             parts.append((_transform(vertices, placement), _oriented(triangles, placement)))
@@ -161,7 +157,7 @@ class WorldMesh:
 
     def __init__(self, name: str, shape: _Shape, matrix_world):
         self.name = name
-        self.matrix_world = _as_matrix(matrix_world)
+        self.matrix_world = as_array(matrix_world)
         determinant = float(np.linalg.det(self.matrix_world[:3, :3]))
         if not np.all(np.isfinite(self.matrix_world)) or abs(determinant) < 1e-18:
             raise BridgeError(f"'{name}': a world matrix that is not finite or flattens the "

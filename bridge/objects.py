@@ -31,8 +31,14 @@ class BridgeError(ValueError):
     """An object that cannot take part in a relation; the message names it and says why."""
 
 
-def _matrix(value) -> np.ndarray:
+def as_array(value) -> np.ndarray:
+    """A mathutils Matrix (or any rows) as a float64 numpy array."""
     return np.array([list(row) for row in value], dtype=np.float64)
+
+
+def evaluated_world_matrix(obj, depsgraph) -> np.ndarray:
+    """The object's world matrix after constraints, drivers and parents, as numpy."""
+    return as_array(obj.evaluated_get(depsgraph).matrix_world)
 
 
 def _corners(bound_box) -> np.ndarray:
@@ -46,12 +52,12 @@ def _collection_bounds(collection, depsgraph) -> np.ndarray | None:
         if member.type in GEOMETRY_TYPES:
             evaluated = member.evaluated_get(depsgraph) if depsgraph else member
             corners = _corners(evaluated.bound_box)
-            world = _matrix(member.matrix_world)
+            world = as_array(member.matrix_world)
             points.append(corners @ world[:3, :3].T + world[:3, 3])
         elif member.instance_type == 'COLLECTION' and member.instance_collection is not None:
             nested = _collection_bounds(member.instance_collection, depsgraph)
             if nested is not None:
-                world = _matrix(member.matrix_world)
+                world = as_array(member.matrix_world)
                 points.append(nested @ world[:3, :3].T + world[:3, 3])
     if not points:
         return None

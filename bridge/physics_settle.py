@@ -84,26 +84,27 @@ def _turn_deg(before: np.ndarray, after: np.ndarray) -> float:
     return float(np.degrees((a.inverted() @ b).to_quaternion().angle))
 
 
-def settle(fixed: list, moving: list, bases: dict[str, object], depsgraph) -> SettleResult:
+def settle(fixed: list, moving: list, bases: dict[str, object],
+           meshes: dict[str, WorldMesh]) -> SettleResult:
     """Simulate `moving` objects falling onto the `fixed` ones; `bases` maps each moving
-    object's name to the object it must still rest on."""
+    object's name to the object it must still rest on; `meshes` holds both, as they are now."""
     start = time.perf_counter()
     settled = _simulate(fixed, moving)
     reasons = []
     for obj in moving:
         before, after = np.array(obj.matrix_world), settled[obj.name]
-        mesh = WorldMesh.from_object(obj, depsgraph)
+        mesh = meshes[obj.name]
         size = float(np.max(mesh.bounds[1] - mesh.bounds[0]))
-        base = bases.get(obj.name)
+        base = bases[obj.name]
         if not np.all(np.isfinite(after)):
             reasons.append(f"'{obj.name}' left the simulation")
             continue
-        if _turn_deg(before, after) > MAX_TURN_DEG:
-            reasons.append(f"'{obj.name}' tipped over ({_turn_deg(before, after):.0f} degrees)")
+        turn = _turn_deg(before, after)
+        if turn > MAX_TURN_DEG:
+            reasons.append(f"'{obj.name}' tipped over ({turn:.0f} degrees)")
         elif np.linalg.norm(after[:2, 3] - before[:2, 3]) > MAX_SLIDE * size:
             reasons.append(f"'{obj.name}' slid away")
-        elif base is not None and not is_supported(
-                mesh.moved(after), WorldMesh.from_object(base, depsgraph)):
+        elif not is_supported(mesh.moved(after), meshes[base.name]):
             reasons.append(f"'{obj.name}' no longer rests on '{base.name}'")
     return SettleResult(settled, not reasons, time.perf_counter() - start, reasons)
 
@@ -113,14 +114,16 @@ def settle_and_write(fixed: list, moving: list, bases: dict[str, object]) -> str
     (all or none); objects held in the air by their relation (a lamp above a table, a teapot
     pouring) stay where they are. Returns the sentence for the status line or batch report."""
     depsgraph = bpy.context.evaluated_depsgraph_get()
-    resting = [obj for obj in moving if obj.name in bases and is_supported(
-        WorldMesh.from_object(obj, depsgraph), WorldMesh.from_object(bases[obj.name], depsgraph))]
+    meshes = {obj.name: WorldMesh.from_object(obj, depsgraph)
+              for obj in [*moving, *bases.values()]}
+    resting = [obj for obj in moving if obj.name in bases
+               and is_supported(meshes[obj.name], meshes[bases[obj.name].name])]
     if not resting:
         return "settle skipped: nothing rests on its base"
     fixed = fixed + [obj for obj in moving if obj not in resting]
     moving = resting
     try:
-        result = settle(fixed, moving, bases, depsgraph)
+        result = settle(fixed, moving, bases, meshes)
     except (RuntimeError, ValueError) as error:  # optional: a failure keeps the sampled pose
         return f"settle failed ({error}), the sampled pose stays"
     if not result.kept:

@@ -149,6 +149,13 @@ def settle_layout(request: SceneRequest, matrices: dict[str, np.ndarray],
     return settled
 
 
+def settled_layout_from_phi(request: SceneRequest, phi: dict[tuple[str, str], np.ndarray],
+                            depsgraph) -> dict[str, np.ndarray]:
+    """What an edit writes: the layout of one phi per edge, with resting objects on their
+    bases' real surfaces (a tray's floor)."""
+    return settle_layout(request, layout_from_phi(request, phi), scene_meshes(request, depsgraph))
+
+
 def check_layout(request: SceneRequest, matrices: dict[str, np.ndarray], meshes) -> Layout:
     """Targets settled onto their bases' real surfaces, then the mesh-accurate check: pairs
     without a relation must not interpenetrate; targets that rest on their base should touch

@@ -6,12 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import bpy
-import numpy as np
 
 from ..oor_core.geometry.box_pose import GeometryError
 from ..oor_core.geometry.object_frame import ObjectGeometry, object_frame
 from .frames import ObjectAxes, object_axes
-from .objects import BridgeError, local_bounds, object_category
+from .objects import BridgeError, evaluated_world_matrix, local_bounds, object_category
 
 
 @dataclass(frozen=True)
@@ -31,8 +30,8 @@ def read_object(obj, depsgraph=None, part_hint: str = "") -> SceneObject:
         depsgraph = bpy.context.evaluated_depsgraph_get()
     lo, hi = local_bounds(obj, depsgraph)
     axes = object_axes(obj, depsgraph, part_hint=part_hint)
-    world = np.array([list(row) for row in obj.evaluated_get(depsgraph).matrix_world])
-    geometry = ObjectGeometry(world, lo, hi, axes.up, axes.front)
+    geometry = ObjectGeometry(evaluated_world_matrix(obj, depsgraph), lo, hi, axes.up,
+                              axes.front)
     try:
         object_frame(geometry)
     except (GeometryError, ValueError) as error:

@@ -16,8 +16,7 @@ from ..bridge.scene import (
     current_phi,
     layout_from_phi,
     roles_note,
-    scene_meshes,
-    settle_layout,
+    settled_layout_from_phi,
     write_layout,
 )
 from ..oor_core.errors import ModelLoadError
@@ -48,9 +47,8 @@ class OOR_OT_change_context(NeedsPair, bpy.types.Operator):
             edge = request.edges[0]
             result = change_context(model, edge, current_phi(request)[edge.key], prompt,
                                     seed=self.seed)
-            # Resting objects end on their bases' real surfaces (a tray's floor).
-            final = settle_layout(request, layout_from_phi(request, result.phi),
-                                  scene_meshes(request, context.evaluated_depsgraph_get()))
+            final = settled_layout_from_phi(request, result.phi,
+                                            context.evaluated_depsgraph_get())
             layouts = ([layout_from_phi(request, phi) for phi in result.trajectory[:-1]]
                        + [final] if self.animate else None)
         except (RequestError, ModelLoadError, ValueError) as error:

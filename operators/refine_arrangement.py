@@ -13,8 +13,7 @@ from ..bridge.scene import (
     current_phi,
     layout_from_phi,
     roles_note,
-    scene_meshes,
-    settle_layout,
+    settled_layout_from_phi,
     write_layout,
 )
 from ..oor_core.errors import ModelLoadError
@@ -47,9 +46,8 @@ class OOR_OT_refine_arrangement(bpy.types.Operator):
             result = refine(model, request.edges, current_phi(request), steps=self.steps)
             if self.animate:
                 layouts = [layout_from_phi(request, phi) for phi in result.trajectory]
-            # Resting objects end on their bases' real surfaces (a tray's floor).
-            final = settle_layout(request, layout_from_phi(request, result.phi),
-                                  scene_meshes(request, context.evaluated_depsgraph_get()))
+            final = settled_layout_from_phi(request, result.phi,
+                                            context.evaluated_depsgraph_get())
             if self.animate:
                 layouts[-1] = final
         except (RequestError, ModelLoadError, ValueError) as error:
