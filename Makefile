@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 BLENDER_EXT := $(PY) tools/blender_ext.py
 
-.PHONY: venv test lint pytest demo data train eval studies baselines bench assets scenes clean
+.PHONY: venv test lint pytest demo data train eval studies baselines bench assets scenes scale clean
 
 venv: $(STAMP)
 
@@ -108,6 +108,14 @@ scenes: $(STAMP)
 	mkdir -p reports
 	$(PY) tools/eval_scene_collisions.py --json reports/scene_collisions.json
 	$(PY) tools/eval_pours.py --json reports/pours.json
+
+# Batches at scale (issue 21), side by side in one run: 200 pair jobs on one process, on
+# --workers 2 and on a two-node Ray cluster started here (outputs compared matrix by matrix); a
+# --workers 2 run killed half-way and resumed; the driver's peak memory on 1,000 and 10,000 quick
+# jobs. About 5 minutes; wants an otherwise idle machine.
+scale: $(STAMP)
+	mkdir -p reports
+	$(PY) tools/bench_batch_scale.py --jobs 200 --repeats 2 --cluster --json reports/batch_scale.json
 
 # One zip per platform in dist/, runtime wheels bundled (tools/build_extension.py, docs/INSTALL.md).
 # EXTENSION_PLATFORMS: any of linux-x64 windows-x64 macos-arm64 (default all); downloads are

@@ -9,6 +9,7 @@ ARGS: --blend IN.blend  --relation BASE TARGET "PROMPT"  --seed N  --mode sample
 """
 
 import importlib.util
+import os
 import sys
 from pathlib import Path
 
@@ -38,4 +39,11 @@ def _arguments(argv):
 if __name__ == "__main__":
     package = _addon_package()
     cli = importlib.import_module(package.__name__ + ".headless.cli")
-    sys.exit(cli.main(_arguments(sys.argv)))
+    status = cli.main(_arguments(sys.argv))
+    if "ray" in sys.modules:
+        # After --workers the interpreter's exit handlers (Ray's and bpy's together) hang for
+        # minutes: the work is reported and the add-on unregistered, so end here.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(status)
+    sys.exit(status)

@@ -111,6 +111,20 @@ class OORSceneSettings(bpy.types.PropertyGroup):
     )
     relations: CollectionProperty(type=OORRelationRow)
     active_relation: IntProperty(name="Active Relation", default=0, min=0)
+    description: StringProperty(
+        name="Description", description="The whole scene in words, e.g. 'A desk with a monitor "
+        "in the middle, the keyboard in front of it and a lamp on the left corner'",
+    )
+    describe_scope: EnumProperty(
+        name="Objects", default='SELECTED',
+        items=[('SELECTED', "Selected", "Match the description to the selected objects"),
+               ('VIEW_LAYER', "View Layer", "Match it to every object of the view layer")],
+    )
+    describe_arrange: BoolProperty(
+        name="Arrange at Once", default=False,
+        description="Arrange the objects as soon as the relation list is filled (off: review "
+        "the rows first, then click Arrange Objects)",
+    )
     last_target: StringProperty(name="Last Target", options={'HIDDEN'})
     candidate_index: IntProperty(name="Candidate", default=0, min=0, options={'HIDDEN'})
 

@@ -11,11 +11,13 @@ previous job left. The model is loaded once for all jobs.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import bpy
 
 from ..bridge.candidates import CACHE
+from ..bridge.describe import describe_rows
 from ..bridge.frames import axes_report, detect_again, forget_detections, set_axes_by_hand
 from ..bridge.objects import BridgeError
 from ..bridge.pair import apply_candidate, candidates_for
@@ -140,15 +142,37 @@ def _apply_scene(job: Job, model_getter) -> tuple[list[dict], dict]:
     return relations, check
 
 
+def _described(job: Job) -> tuple[Job, dict]:
+    """A job with a description: its relations read from the text against the scene's objects,
+    and what the report says about the reading."""
+    try:
+        rows, result = describe_rows(job.description, list(bpy.context.scene.objects))
+    except ValueError as error:  # RequestError: nothing to arrange from this text
+        raise JobError(f"description {echo(job.description)}: {error}") from None
+    relations = tuple((row.base.name, row.target.name, row.prompt) for row in rows)
+    read = {"text": job.description,
+            "relations": [{"base": r.base, "target": r.target, "prompt": r.prompt,
+                           "clause": r.clause, **({"note": r.note} if r.note else {})}
+                          for r in result.relations],
+            "not_in_scene": result.not_in_scene, "unmentioned": result.unmentioned,
+            "skipped_clauses": result.skipped}
+    return replace(job, relations=relations, description=None), read
+
+
 def apply_relations(job: Job, model_getter) -> tuple[list[dict], dict]:
     """Apply the job's relations to the open scene: (per-relation results, scene check)."""
+    read = None
+    if job.description is not None:
+        job, read = _described(job)
     if not job.relations:
-        raise JobError("no relation given (--relation BASE TARGET PROMPT)")
+        raise JobError("no relation given (--relation BASE TARGET PROMPT or --description)")
     if job.mode == "sample" and len(job.relations) == 1:
         results = _apply_pair(job, model_getter)
         check = {}
     else:
         results, check = _apply_scene(job, model_getter)
+    if read is not None:
+        check = {**check, "description": read}
     bpy.context.view_layer.update()
     return results, check
 

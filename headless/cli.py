@@ -5,17 +5,23 @@ run the jobs or the demo, report one line per job and exit with the batch's stat
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
+from collections.abc import Iterable
+from itertools import islice
 from pathlib import Path
 
 import bpy
 
 from ..bridge.model_service import SERVICE, ModelConfig
 from .batch import describe, run_job
-from .jobs import Job, JobError, JobLine, read_jobs
+from .jobs import Job, JobError, JobFile, JobLine
 from .outputs import remove_stale_temporaries
+from .registration import ensure_registered
+from .results import ResultsLog
 from .signals import BatchInterrupted, InterruptWatch
+from .tally import Tally, placed_summary
 
 COMMAND_LINE = "command line"
 
@@ -27,6 +33,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--blend", help="input .blend (default: the file Blender opened)")
     p.add_argument("--relation", nargs=3, action="append", default=[],
                    metavar=("BASE", "TARGET", "PROMPT"), help="object names and a prompt")
+    p.add_argument("--description", metavar="TEXT",
+                   help="the whole scene in words instead of --relation: one relation per "
+                   "clause between the scene's objects")
     p.add_argument("--axes", action="append", default=[], metavar="OBJECT=UP,FRONT",
                    help="set an object's local up and front axes, e.g. Teapot=+Y,+X (axes "
                    "+X..-Z); default: detected from the mesh")
@@ -34,6 +43,9 @@ def parser() -> argparse.ArgumentParser:
                    help="after placing, drop targets into a resting pose with Blender's "
                    "rigid-body physics (kept only if the relation still holds)")
     p.add_argument("--seed", type=int, default=0, help="sampler seed, 0..2^32-1")
+    p.add_argument("--seeds", metavar="N|S1,S2,...",
+                   help="variants: N seeds from --seed on, or a list; one output each "
+                   "({seed} and {index} in --save/--report)")
     p.add_argument("--mode", choices=("sample", "refine"), default="sample")
     p.add_argument("--save", help="output .blend (the input is never modified otherwise)")
     p.add_argument("--report", help="output JSON: final matrix_world and sampled phi")
@@ -46,19 +58,21 @@ def parser() -> argparse.ArgumentParser:
                    help="give targets the sampled size (proportions kept) instead of their own")
     p.add_argument("--model", default="", help="model .safetensors (default: the shipped one)")
     p.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: automatic)")
+    p.add_argument("--results", metavar="FILE.jsonl",
+                   help="one line per finished job (status, seconds, worker, outputs, error), "
+                   "flushed as it goes")
+    p.add_argument("--resume", action="store_true",
+                   help="skip the jobs that --results says are done and whose outputs exist")
+    p.add_argument("--workers", type=int, default=None, metavar="N",
+                   help="run the jobs on N processes with Ray (default with --ray-address: "
+                   "the cluster's CPUs; locally: this machine's cores)")
+    p.add_argument("--ray-address", default=os.environ.get("RAY_ADDRESS"), metavar="ADDRESS",
+                   help="run on an existing Ray cluster (default: $RAY_ADDRESS)")
+    p.add_argument("--progress", choices=("auto", "bar", "lines"), default="auto",
+                   help="a progress bar (on a terminal) or plain lines every 10 s (otherwise)")
     p.add_argument("--out", default="out", help="output folder of --demo")
     p.add_argument("--no-render", action="store_true", help="--demo without the picture")
     return p
-
-
-def _ensure_registered():
-    """Register the add-on's classes unless Blender already enabled it; returns an undo."""
-    if hasattr(bpy.types.Object, "oor"):
-        return lambda: None
-    from .. import register, unregister
-
-    register()
-    return unregister
 
 
 def _axes_option(value: str) -> tuple[str, dict]:
@@ -70,25 +84,40 @@ def _axes_option(value: str) -> tuple[str, dict]:
     return name, {"up": up, "front": front}
 
 
-def _lines(args) -> list[JobLine]:
-    """The jobs to run, each already validated; SystemExit(2) when none can be read at all."""
+def _seeds_option(value: str | None):
+    """'--seeds 5' is a count, '--seeds 0,100' a list; the Job validates them."""
+    if value is None:
+        return None
+    words = [word.strip() for word in value.split(",")]
+    try:
+        numbers = [int(word) for word in words if word]
+    except ValueError:
+        raise JobError(f"--seeds {value!r}: write a count (5) or seeds (0,100,200)") from None
+    return numbers if "," in value else (numbers[0] if numbers else value)
+
+
+def _lines(args) -> Iterable[JobLine]:
+    """The jobs to run (a stream with len()), each validated on its own; SystemExit(2) when
+    none can be read at all."""
     inherited = {"blend": args.blend or bpy.data.filepath or None, "seed": args.seed,
                  "mode": args.mode, "candidates": args.candidates,
                  "keep_size": not args.adopt_size, "settle": args.settle}
     if not args.jobs:
         try:
             job = Job(**inherited, relations=[tuple(r) for r in args.relation], save=args.save,
-                      report=args.report,
+                      report=args.report, seeds=_seeds_option(args.seeds),
+                      description=args.description,
                       axes=dict(_axes_option(value) for value in args.axes))
         except JobError as error:
             return [JobLine(1, COMMAND_LINE, error=str(error))]
-        return [JobLine(1, COMMAND_LINE, job)]
+        return [JobLine(1, variant.label, variant, variant=i)
+                for i, variant in enumerate(job.variants())]
     try:  # options that every line inherits: wrong here, wrong for all
-        defaults = Job(**inherited)
+        defaults = Job(**inherited, seeds=_seeds_option(args.seeds))
     except JobError as error:
         _fail(f"{error} (command line)")
     try:
-        return read_jobs(args.jobs, defaults)
+        return JobFile(args.jobs, defaults)
     except OSError as error:
         _fail(f"cannot read the jobs file {args.jobs}: {error.strerror or error}")
 
@@ -98,50 +127,57 @@ def _fail(message: str):
     raise SystemExit(2)
 
 
-def run_lines(lines: list[JobLine], model_getter) -> int:
-    """Every job in its own boundary: a failure is one line and the batch goes on; Ctrl-C or
-    SIGTERM stops it within the job (or between two), cleans that job's temporary files and
-    exits 130 / 143. A job whose outputs were already published counts as done."""
-    done = failed = 0
-    position, finished = 0, -1  # the job at hand, the last one that ran to its end
+def run_lines(lines: Iterable[JobLine], model_getter, results: ResultsLog | None = None,
+              progress: bool | None = None) -> int:
+    """Every job in its own boundary, in this process: a failure is one line and the batch goes
+    on; Ctrl-C or SIGTERM stops it within the job (or between two), cleans that job's temporary
+    files and exits 130 / 143. A job whose outputs were already published counts as done."""
+    tally = Tally(len(lines), results or ResultsLog(None), progress)
+    current, state, consumed = None, "none", 0  # the job at hand: "before", "during", "after"
+    worker = f"local:{os.getpid()}"
     with InterruptWatch() as watch:
         try:
-            for position, line in enumerate(lines):
-                watch.published = False
+            for line in lines:
+                current, state, consumed = line, "before", consumed + 1
+                if tally.results.already_done(line):
+                    with watch.deferred():
+                        tally.skip(line)
+                        state = "after"
+                    continue
+                watch.published, started, state = False, time.perf_counter(), "during"
                 try:
                     if line.error is not None:
                         raise JobError(line.error)
                     report = run_job(line.job, model_getter, watch)
                 except Exception as error:  # isolation: one job never stops another
-                    failed += 1
-                    print(f"oor_batch: job {line.number} failed ({line.label}): "
-                          f"{describe(error)}", file=sys.stderr)
+                    outcome = {"error": describe(error)}
                 else:
-                    done += 1
-                    placed = ", ".join(f"{r['target']} -> {r['base']}"
-                                       + (f" ({r['roles']})" if r.get("roles") else "")
-                                       for r in report["relations"])
-                    print(f"oor_batch: job {line.number} done ({line.label}): {placed}")
-                finished = position
+                    outcome = {"placed": placed_summary(report)}
+                with watch.deferred():  # its line and its log entry are written whole, once
+                    tally.finished(line, time.perf_counter() - started, worker, **outcome)
+                    state = "after"
         except BatchInterrupted as stop:
-            if finished < position and watch.published:  # stopped on its way out: it is done
-                done, finished = done + 1, position
-            print(f"oor_batch: {stop.name}: stopped {_where(lines, position, finished)}; "
-                  f"{done} done, {failed} failed, {len(lines) - done - failed} not run",
+            if state == "during" and watch.published:  # stopped on its way out: it is done
+                tally.finished(current, time.perf_counter() - started, worker,
+                               placed="(outputs published before the stop)")
+                state = "after"
+            if state in ("none", "after"):  # between two jobs: name the one that did not start
+                # (a fresh reading: the signal may have ended the stream's own iterator)
+                current = next(islice(iter(lines), consumed, None), None)
+                state = "before"
+            where = f"before job {current.number} ({current.label})" if current else \
+                "after the last job"
+            if state == "during":
+                where = f"during job {current.number} ({current.label}); its temporary files " \
+                        "were removed"
+            tally.close()
+            print(f"oor_batch: {stop.name}: stopped {where}; {tally.done} done, "
+                  f"{tally.failed} failed, {tally.total - tally.counted} not run",
                   file=sys.stderr)
             return stop.status
-    print(f"oor_batch: {done} done, {failed} failed, {len(lines)} in all")
-    return 1 if failed else 0
-
-
-def _where(lines: list[JobLine], position: int, finished: int) -> str:
-    if finished < position:
-        line = lines[position]
-        return f"during job {line.number} ({line.label}); its temporary files were removed"
-    if finished + 1 < len(lines):
-        line = lines[finished + 1]
-        return f"before job {line.number} ({line.label})"
-    return "after the last job"
+    tally.close()
+    print(tally.summary())
+    return 1 if tally.failed else 0
 
 
 def main(argv: list[str]) -> int:
@@ -149,7 +185,7 @@ def main(argv: list[str]) -> int:
     args = parser().parse_args(argv)
     config = ModelConfig(args.model, "", args.threads)
     lines = [] if args.demo else _lines(args)
-    undo = _ensure_registered()  # bpy hangs at exit with classes registered: always undone
+    undo = ensure_registered()  # bpy hangs at exit with classes registered: always undone
     try:
         if args.demo:
             from .demo import run_demo
@@ -158,6 +194,16 @@ def main(argv: list[str]) -> int:
                             render_picture=not args.no_render)
         folders = {Path(out).parent for line in lines if line.job for out in line.job.outputs()}
         remove_stale_temporaries(folders, older_than=started)
-        return run_lines(lines, lambda: SERVICE.get(config))
+        progress = {"auto": None, "bar": True, "lines": False}[args.progress]
+        try:
+            results = ResultsLog(args.results, args.resume)
+        except (JobError, OSError) as error:
+            _fail(f"--results {args.results}: {getattr(error, 'strerror', None) or error}")
+        if args.workers is not None or args.ray_address:
+            from .parallel import run_parallel
+
+            return run_parallel(lines, results, args.workers, args.ray_address, config,
+                                progress)
+        return run_lines(lines, lambda: SERVICE.get(config), results, progress)
     finally:
         undo()

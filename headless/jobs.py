@@ -7,12 +7,14 @@ normalised. Each line of a jobs file is read on its own, so a bad line fails alo
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
-from dataclasses import dataclass, field, fields
+from collections.abc import Iterator
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
-from ..oor_core.model.prompt_text import PromptError, clean_prompt
+from ..oor_core.model.prompt_text import PromptError, clean_prompt, normalize_prompt
 
 MODES = ("sample", "refine")
 MAX_SEED = 2**32 - 1  # numpy's and torch's seeds; larger ones overflow deep inside the sampler
@@ -20,6 +22,10 @@ MAX_SEED = 2**32 - 1  # numpy's and torch's seeds; larger ones overflow deep ins
 # 7.3 GB before the process was killed. Past 256 the best candidate no longer improves.
 MAX_CANDIDATES = 256
 MAX_ECHO = 80
+# One template line may fan out into many scenes ("seeds": 5000); past this a typo ("seeds":
+# 10**9) would only fill the disk.
+MAX_VARIANTS = 100_000
+PLACEHOLDERS = ("{seed}", "{index}")
 
 
 class JobError(ValueError):
@@ -120,6 +126,56 @@ def _object_axes(value) -> dict:
     return axes
 
 
+MAX_DESCRIPTION = 2000
+
+
+def _description(value) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise JobError(f"'description' must be text, not {type(value).__name__} "
+                       f"{_shown(value)}")
+    text = normalize_prompt(value)
+    if not text:
+        raise JobError("'description' is empty: describe the scene, e.g. \"A desk with a "
+                       "monitor in the middle and a lamp on the left corner\"")
+    if len(text) > MAX_DESCRIPTION:
+        raise JobError(f"'description' is {len(text)} characters long; keep it under "
+                       f"{MAX_DESCRIPTION}")
+    return text
+
+
+def _seeds(value, first: int) -> tuple[int, ...] | None:
+    """"seeds": a count (seeds first, first+1, ...) or a list of distinct seeds."""
+    if value is None:
+        return None
+    if isinstance(value, int) and not isinstance(value, bool):
+        _integer("seeds", value, 1, MAX_VARIANTS, "a count of variants")
+        if first + value - 1 > MAX_SEED:
+            raise JobError(f"'seeds' {value} from seed {first} passes the largest seed {MAX_SEED}")
+        return tuple(range(first, first + value))
+    if not isinstance(value, list | tuple) or not value:
+        raise JobError(f"'seeds' must be a count or a non-empty list of seeds, not "
+                       f"{_shown(value)}")
+    if len(value) > MAX_VARIANTS:
+        raise JobError(f"'seeds' lists {len(value)} seeds; at most {MAX_VARIANTS} a job")
+    seeds = tuple(_integer("seeds", v, 0, MAX_SEED, "a 32-bit unsigned seed") for v in value)
+    if len(set(seeds)) != len(seeds):
+        raise JobError(f"'seeds' repeats a seed: {_shown(list(value))}")
+    return seeds
+
+
+def _fill(name: str, path: str | None, seed: int, index: int) -> str | None:
+    """An output path with {seed} and {index} filled in; JobError for any other {...}."""
+    if path is None:
+        return None
+    try:
+        return path.format(seed=seed, index=index)
+    except (KeyError, IndexError, ValueError) as error:
+        raise JobError(f"'{name}' {_shown(path)}: only {{seed}} and {{index}} may stand in "
+                       f"braces ({type(error).__name__}: {error})") from None
+
+
 @dataclass(frozen=True)
 class Job:
     blend: str | None = None
@@ -132,6 +188,8 @@ class Job:
     keep_size: bool = True
     settle: bool = False  # rigid-body settle after placing (bridge/physics_settle.py)
     axes: dict = field(default_factory=dict)  # object name -> "detect" | {"up": ..., ...}
+    seeds: tuple[int, ...] | int | None = None  # variants: a count from `seed`, or a list
+    description: str | None = None  # the whole scene in words, instead of `relations`
     label: str = field(default="command line", compare=False)  # where the job came from
 
     def __post_init__(self):
@@ -143,6 +201,9 @@ class Job:
             raise JobError("'relations' must be a list of [base, target, prompt], not "
                            f"{type(self.relations).__name__} {_shown(self.relations)}")
         put("relations", tuple(_relation(i, r) for i, r in enumerate(self.relations)))
+        put("description", _description(self.description))
+        if self.description is not None and self.relations:
+            raise JobError("give 'relations' or a 'description', not both")
         _integer("seed", self.seed, 0, MAX_SEED, "a 32-bit unsigned seed")
         if not isinstance(self.mode, str) or self.mode not in MODES:
             raise JobError(f"'mode' must be one of {', '.join(MODES)}, not {_shown(self.mode)}")
@@ -157,11 +218,35 @@ class Job:
             raise JobError(f"'settle' must be true or false, not "
                            f"{type(self.settle).__name__} {_shown(self.settle)}")
         put("axes", _object_axes(self.axes))
+        put("seeds", _seeds(self.seeds, self.seed))
+        for name in ("save", "report"):
+            _fill(name, getattr(self, name), 0, 0)  # a wrong placeholder fails here, once
+            if self.seeds and len(self.seeds) > 1 and getattr(self, name) \
+                    and not any(p in getattr(self, name) for p in PLACEHOLDERS):
+                raise JobError(f"'{name}' {_shown(getattr(self, name))}: with "
+                               f"{len(self.seeds)} seeds each variant needs its own file; put "
+                               "{seed} or {index} in the name")
         if self.save and self.report and _same_file(self.save, self.report):
             raise JobError(f"'save' and 'report' name the same file {_shown(self.save)}")
 
     def outputs(self) -> list[str]:
         return [p for p in (self.save, self.report) if p]
+
+    def variants(self) -> Iterator[Job]:
+        """One job per seed, {seed} and {index} filled in: what actually runs (lazily: one
+        template line may stand for a million scenes)."""
+        seeds = self.seeds or (self.seed,)
+        many = len(seeds) > 1
+        for i, seed in enumerate(seeds):
+            yield replace(self, seed=seed, seeds=None, save=_fill("save", self.save, seed, i),
+                          report=_fill("report", self.report, seed, i),
+                          label=f"{self.label} seed {seed}" if many else self.label)
+
+    def key(self) -> str:
+        """What identifies the work across runs (--resume): every field but the label."""
+        record = {name: getattr(self, name) for name in FIELDS}
+        text = json.dumps(record, sort_keys=True, default=list)
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
 FIELDS = tuple(f.name for f in fields(Job) if f.name != "label")
@@ -192,49 +277,102 @@ def job_from_record(record, defaults: Job, label: str) -> Job:
 
 @dataclass
 class JobLine:
-    """One non-empty line of a jobs file: its job, or why it cannot run."""
+    """One job to run (a non-empty line of a jobs file, or one of its seeds), or why it cannot
+    run."""
     number: int
     label: str
     job: Job | None = None
     error: str | None = None
+    variant: int = 0
+
+    def key(self) -> str:
+        """Identifies the work across runs; a line that cannot run is keyed by its place."""
+        return self.job.key() if self.job is not None else f"line {self.number}"
+
+
+def _parse(text: str | None, defaults: Job, label: str) -> Job:
+    """The job of one line (None: not UTF-8); JobError says why there is none."""
+    if text is None:
+        raise JobError("the line is not UTF-8 text")
+    try:
+        return job_from_record(json.loads(text), defaults, label)
+    except json.JSONDecodeError as error:
+        raise JobError(f"not valid JSON ({error.msg} at column {error.colno})") from None
+    except (TypeError, ValueError, RecursionError) as error:  # JobError is a ValueError
+        raise JobError(str(error) or type(error).__name__) from None
+
+
+def _digest(path: str) -> bytes:
+    return hashlib.blake2b(_file_key(path).encode("utf-8", "surrogatepass"), digest_size=8).digest()
+
+
+class JobFile:
+    """A jobs file read as a stream: `len()` counts the jobs (seeds expanded), iterating yields
+    them one at a time, each validated on its own, so ten thousand lines cost what one does.
+    Two jobs that would write one file are refused on both lines (a first pass remembers an
+    8-byte digest per output, no jobs). OSError only when the file itself cannot be read."""
+
+    def __init__(self, path: str, defaults: Job):
+        self.path, self.defaults, self.name = path, defaults, Path(path).name
+        self.total = 0
+        self._writers: dict[bytes, int] = {}  # output digest -> first line writing it
+        self._shared: dict[bytes, list[int]] = {}  # outputs written by several lines
+        for number, job, _error in self._records():
+            if job is None:
+                self.total += 1
+                continue
+            if not job.outputs():
+                self.total += len(job.seeds or (job.seed,))
+                continue
+            for variant in job.variants():
+                self.total += 1
+                for output in variant.outputs():
+                    digest = _digest(output)
+                    first = self._writers.setdefault(digest, number)
+                    if first != number or digest in self._shared:
+                        lines = self._shared.setdefault(digest, [first])
+                        if number not in lines:
+                            lines.append(number)
+        del self._writers
+
+    def _records(self):
+        with open(self.path, "rb") as handle:
+            for number, raw in enumerate(handle, 1):
+                try:
+                    text = raw.decode("utf-8")
+                except UnicodeDecodeError:
+                    text = None
+                if text is not None and not text.strip():
+                    continue
+                try:
+                    yield number, _parse(text, self.defaults, f"{self.name}:{number}"), None
+                except JobError as error:
+                    yield number, None, str(error)
+
+    def __len__(self) -> int:
+        return self.total
+
+    def __iter__(self) -> Iterator[JobLine]:
+        for number, job, error in self._records():
+            label = f"{self.name}:{number}"
+            if job is None:
+                yield JobLine(number, label, error=error)
+                continue
+            for index, variant in enumerate(job.variants()):
+                shared = self._shared_output(variant, number)
+                yield JobLine(number, variant.label, *((None, shared) if shared else (variant,)),
+                              variant=index)
+
+    def _shared_output(self, job: Job, number: int) -> str | None:
+        for output in job.outputs():
+            lines = self._shared.get(_digest(output))
+            if lines:
+                others = ", ".join(str(n) for n in lines if n != number) or str(number)
+                return (f"its output {_shown(_file_key(output))} is also written by line "
+                        f"{others}; give each job its own file")
+        return None
 
 
 def read_jobs(path: str, defaults: Job) -> list[JobLine]:
-    """Every non-empty line of a jobs file, each validated on its own, then outputs written by
-    two jobs refused on both lines. OSError only when the file itself cannot be read."""
-    name = Path(path).name
-    lines = []
-    with open(path, "rb") as handle:
-        for number, raw in enumerate(handle, 1):
-            label = f"{name}:{number}"
-            try:
-                text = raw.decode("utf-8")
-                if not text.strip():
-                    continue
-                record = json.loads(text)
-                lines.append(JobLine(number, label, job_from_record(record, defaults, label)))
-            except UnicodeDecodeError:
-                lines.append(JobLine(number, label, error="the line is not UTF-8 text"))
-            except json.JSONDecodeError as error:
-                lines.append(JobLine(number, label, error=f"not valid JSON ({error.msg} at "
-                                                           f"column {error.colno})"))
-            except (JobError, TypeError, ValueError, RecursionError) as error:
-                lines.append(JobLine(number, label, error=str(error)))
-    refuse_shared_outputs(lines)
-    return lines
-
-
-def refuse_shared_outputs(lines: list[JobLine]) -> None:
-    """Two jobs writing one file would silently overwrite each other: neither runs."""
-    writers: dict[str, list[JobLine]] = {}
-    for line in lines:
-        if line.job is not None:
-            for output in line.job.outputs():
-                writers.setdefault(_file_key(output), []).append(line)
-    for key, sharing in writers.items():
-        if len(sharing) < 2:
-            continue
-        for line in sharing:
-            others = ", ".join(str(o.number) for o in sharing if o is not line)
-            line.job, line.error = None, (f"its output {_shown(key)} is also written by line "
-                                          f"{others}; give each job its own file")
+    """Every job of a jobs file as a list (see JobFile for the stream)."""
+    return list(JobFile(path, defaults))

@@ -11,6 +11,7 @@ from . import (
     capture_relation,
     change_context,
     cycle_candidate,
+    describe_scene,
     detect_axes,
     measure_relation,
     move_relation_row,
@@ -25,7 +26,7 @@ from . import (
 _MODULES = (apply_relation, cycle_candidate, reset_relation, snap_to_contact, capture_relation,
             measure_relation, swap_objects, use_recent_prompt, add_relation_row,
             remove_relation_row, move_relation_row, arrange_scene, refine_arrangement,
-            change_context, add_object, detect_axes)
+            change_context, add_object, detect_axes, describe_scene)
 
 
 def _classes():

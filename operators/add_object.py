@@ -19,6 +19,7 @@ from ..bridge.scene import (
 )
 from ..oor_core.errors import ModelLoadError
 from ..preferences import get_preferences
+from .status_progress import SCENE_STAGES, StatusProgress
 
 
 def _new_object(context):
@@ -50,21 +51,25 @@ class OOR_OT_add_object(bpy.types.Operator):
         new = _new_object(context)
         depsgraph = context.evaluated_depsgraph_get()
         try:
-            rows = enabled_rows(context.scene.oor)
-            if not any(row.target == new for row in rows):
-                raise RequestError(f"'{new.name}' is not the target of an enabled relation")
-            request = build_scene_request(rows, depsgraph,
-                                          fixed=tuple(n for n in [r.target.name for r in rows]
-                                                      if n != new.name))
-            existing = {key: phi for key, phi in current_phi(request).items()
-                        if new.name not in key}
-            model = SERVICE.get(ModelConfig.from_settings(get_preferences(context)))
-            result = sample_scene(model, request.edges, self.num_candidates, self.seed,
-                                  fixed_phi=existing)
-            layout = choose_candidate(request, result, scene_meshes(request, depsgraph),
-                                      movable={new.name})
-            require_no_collisions(layout)
-            write_layout(request, {new.name: layout.matrices[new.name]})  # all objects or none
+            with StatusProgress(context, "Add Object", SCENE_STAGES) as progress:
+                rows = enabled_rows(context.scene.oor)
+                if not any(row.target == new for row in rows):
+                    raise RequestError(f"'{new.name}' is not the target of an enabled relation")
+                request = build_scene_request(
+                    rows, depsgraph,
+                    fixed=tuple(n for n in [r.target.name for r in rows] if n != new.name))
+                existing = {key: phi for key, phi in current_phi(request).items()
+                            if new.name not in key}
+                model = SERVICE.get(ModelConfig.from_settings(get_preferences(context)))
+                progress.stage("sampling")
+                result = sample_scene(model, request.edges, self.num_candidates, self.seed,
+                                      fixed_phi=existing)
+                progress.stage("checking collisions")
+                layout = choose_candidate(request, result, scene_meshes(request, depsgraph),
+                                          movable={new.name})
+                require_no_collisions(layout)
+                progress.stage("placing")
+                write_layout(request, {new.name: layout.matrices[new.name]})  # all or none
         except (RequestError, ModelLoadError, ValueError) as error:
             self.report({'ERROR'}, str(error))
             return {'CANCELLED'}

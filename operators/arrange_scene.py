@@ -18,6 +18,7 @@ from ..bridge.scene import (
 )
 from ..oor_core.errors import ModelLoadError
 from ..preferences import get_preferences
+from .status_progress import SCENE_STAGES, StatusProgress
 
 
 def relation_list_poll(cls, context) -> bool:
@@ -49,13 +50,17 @@ class OOR_OT_arrange_scene(bpy.types.Operator):
         from ..oor_core.scene.multi_object import sample_scene  # torch: loaded on first use
         depsgraph = context.evaluated_depsgraph_get()
         try:
-            request = build_scene_request(enabled_rows(context.scene.oor), depsgraph)
-            model = SERVICE.get(ModelConfig.from_settings(get_preferences(context)))
-            result = sample_scene(model, request.edges, self.num_candidates, self.seed,
-                                  guidance=self.use_guidance)
-            layout = choose_candidate(request, result, scene_meshes(request, depsgraph))
-            require_no_collisions(layout)
-            write_layout(request, layout.matrices)  # all objects or none
+            with StatusProgress(context, "Arrange Objects", SCENE_STAGES) as progress:
+                request = build_scene_request(enabled_rows(context.scene.oor), depsgraph)
+                model = SERVICE.get(ModelConfig.from_settings(get_preferences(context)))
+                progress.stage("sampling")
+                result = sample_scene(model, request.edges, self.num_candidates, self.seed,
+                                      guidance=self.use_guidance)
+                progress.stage("checking collisions")
+                layout = choose_candidate(request, result, scene_meshes(request, depsgraph))
+                require_no_collisions(layout)
+                progress.stage("placing")
+                write_layout(request, layout.matrices)  # all objects or none
         except (RequestError, ModelLoadError, ValueError) as error:
             self.report({'ERROR'}, str(error))
             return {'CANCELLED'}

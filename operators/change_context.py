@@ -22,6 +22,7 @@ from ..bridge.scene import (
 from ..oor_core.errors import ModelLoadError
 from ..preferences import get_preferences
 from .selection import NeedsPair, resolve_pair
+from .status_progress import EDIT_STAGES, StatusProgress
 
 
 class OOR_OT_change_context(NeedsPair, bpy.types.Operator):
@@ -39,18 +40,21 @@ class OOR_OT_change_context(NeedsPair, bpy.types.Operator):
     def execute(self, context):
         from ..oor_core.scene.editing import change_context  # torch: loaded on first use
         try:
-            base, target = resolve_pair(context)
-            prompt = check_prompt(context.scene.oor.prompt)
-            request = build_scene_request([RelationRow(base, target, prompt)],
-                                          context.evaluated_depsgraph_get())
-            model = SERVICE.get(ModelConfig.from_settings(get_preferences(context)))
-            edge = request.edges[0]
-            result = change_context(model, edge, current_phi(request)[edge.key], prompt,
-                                    seed=self.seed)
-            final = settled_layout_from_phi(request, result.phi,
-                                            context.evaluated_depsgraph_get())
-            layouts = ([layout_from_phi(request, phi) for phi in result.trajectory[:-1]]
-                       + [final] if self.animate else None)
+            with StatusProgress(context, "Change Context", EDIT_STAGES) as progress:
+                base, target = resolve_pair(context)
+                prompt = check_prompt(context.scene.oor.prompt)
+                request = build_scene_request([RelationRow(base, target, prompt)],
+                                              context.evaluated_depsgraph_get())
+                model = SERVICE.get(ModelConfig.from_settings(get_preferences(context)))
+                edge = request.edges[0]
+                progress.stage("refining")
+                result = change_context(model, edge, current_phi(request)[edge.key], prompt,
+                                        seed=self.seed)
+                progress.stage("settling")
+                final = settled_layout_from_phi(request, result.phi,
+                                                context.evaluated_depsgraph_get())
+                layouts = ([layout_from_phi(request, phi) for phi in result.trajectory[:-1]]
+                           + [final] if self.animate else None)
         except (RequestError, ModelLoadError, ValueError) as error:
             self.report({'ERROR'}, str(error))
             return {'CANCELLED'}

@@ -19,6 +19,7 @@ from ..bridge.scene import (
 from ..oor_core.errors import ModelLoadError
 from ..preferences import get_preferences
 from .arrange_scene import relation_list_poll
+from .status_progress import EDIT_STAGES, StatusProgress
 
 
 class OOR_OT_refine_arrangement(bpy.types.Operator):
@@ -40,16 +41,19 @@ class OOR_OT_refine_arrangement(bpy.types.Operator):
     def execute(self, context):
         from ..oor_core.scene.editing import refine  # torch: loaded on first use
         try:
-            request = build_scene_request(enabled_rows(context.scene.oor),
-                                          context.evaluated_depsgraph_get())
-            model = SERVICE.get(ModelConfig.from_settings(get_preferences(context)))
-            result = refine(model, request.edges, current_phi(request), steps=self.steps)
-            if self.animate:
-                layouts = [layout_from_phi(request, phi) for phi in result.trajectory]
-            final = settled_layout_from_phi(request, result.phi,
-                                            context.evaluated_depsgraph_get())
-            if self.animate:
-                layouts[-1] = final
+            with StatusProgress(context, "Refine", EDIT_STAGES) as progress:
+                request = build_scene_request(enabled_rows(context.scene.oor),
+                                              context.evaluated_depsgraph_get())
+                model = SERVICE.get(ModelConfig.from_settings(get_preferences(context)))
+                progress.stage("refining")
+                result = refine(model, request.edges, current_phi(request), steps=self.steps)
+                if self.animate:
+                    layouts = [layout_from_phi(request, phi) for phi in result.trajectory]
+                progress.stage("settling")
+                final = settled_layout_from_phi(request, result.phi,
+                                                context.evaluated_depsgraph_get())
+                if self.animate:
+                    layouts[-1] = final
         except (RequestError, ModelLoadError, ValueError) as error:
             self.report({'ERROR'}, str(error))
             return {'CANCELLED'}

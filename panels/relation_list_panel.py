@@ -30,6 +30,13 @@ class OOR_PT_relation_list(bpy.types.Panel):
     def draw(self, context):
         settings = context.scene.oor
         layout = self.layout
+        box = layout.box()
+        box.prop(settings, "description", text="", icon='TEXT')
+        row = box.row(align=True)
+        row.prop(settings, "describe_scope", expand=True)
+        row = box.row(align=True)
+        row.prop(settings, "describe_arrange")
+        row.operator("oor.describe_scene", icon='OUTLINER_DATA_GP_LAYER')
         row = layout.row()
         row.template_list("OOR_UL_relations", "", settings, "relations", settings,
                           "active_relation", rows=3)

@@ -92,6 +92,8 @@ NOT_IMPORTED = {
                              "files with transformers (also scikit-learn, scipy)",
     "pillow": "optional: transformers imports it only when installed (vision)",
     "scipy": "optional: transformers imports it only when installed (object-detection losses)",
+    "ray": "oor_batch.py --workers / --ray-address only, installed by the user who runs them "
+           "(with msgpack, protobuf, jsonschema, attrs, referencing, rpds-py)",
 }
 # In a venv, setuptools' distutils-precedence.pth imports it at start-up; not a runtime need.
 NOT_IMPORTED["setuptools"] += "; a venv imports it through a .pth hook"

@@ -1,6 +1,6 @@
 """The development environment's pins.
 
-    python tools/pinned_requirements.py          # pyproject.toml's pins (runtime + dev): pip -r
+    python tools/pinned_requirements.py          # pyproject.toml's pins (runtime, cluster, dev)
     python tools/pinned_requirements.py --lock   # every installed distribution: requirements.lock
 
 `make venv` installs the first list constrained by requirements.lock (pip -c), so transitive
@@ -31,7 +31,8 @@ def normalise(name: str) -> str:
 
 def pyproject_pins(path: pathlib.Path = REPO / "pyproject.toml") -> list[str]:
     project = tomllib.loads(path.read_text(encoding="utf-8"))["project"]
-    return project["dependencies"] + project["optional-dependencies"]["dev"]
+    extras = project["optional-dependencies"]
+    return project["dependencies"] + extras["cluster"] + extras["dev"]
 
 
 def read_lock(path: pathlib.Path = LOCK) -> dict[str, str]:

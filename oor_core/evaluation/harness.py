@@ -14,6 +14,7 @@ import numpy as np
 
 from ..dataset import OORDataset, load_dataset
 from ..geometry.oor_vector import SCALES
+from ..progress import Progress
 from ..relations.build import DEFAULT_SEED, build_library
 from ..relations.contexts import context_from_id
 from ..relations.families import FAMILIES
@@ -69,12 +70,15 @@ def evaluate(sampler, split: str, per_context: int = 10, dataset: OORDataset | N
         raise ValueError(f"split {split!r} has no queries in this dataset")
     known = ds.phi[[r for _, _, r in queries]][:, SCALES].astype(np.float64)
     preds = []
-    for lo in range(0, len(queries), batch):
-        chunk = queries[lo:lo + batch]
-        out = sampler.sample([p.text for _, p, _ in chunk], [p.base_name for _, p, _ in chunk],
-                             [p.target_name for _, p, _ in chunk], known[lo:lo + batch], 1,
-                             seed + lo)
-        preds.append(np.asarray(out, dtype=np.float64)[:, 0, :])
+    with Progress(len(queries), f"evaluating {split}", unit="query") as progress:
+        for lo in range(0, len(queries), batch):
+            chunk = queries[lo:lo + batch]
+            out = sampler.sample([p.text for _, p, _ in chunk],
+                                 [p.base_name for _, p, _ in chunk],
+                                 [p.target_name for _, p, _ in chunk], known[lo:lo + batch], 1,
+                                 seed + lo)
+            preds.append(np.asarray(out, dtype=np.float64)[:, 0, :])
+            progress.update(len(chunk))
     pred = np.concatenate(preds)
     scale_diff = np.abs(pred[:, SCALES] - known).max(-1)
     pred[:, SCALES] = known

@@ -27,6 +27,7 @@ from ..model.inference import DEFAULT_WEIGHTS, OORModel, encoder_for_metadata
 from ..model.score_network import PhiSpace, ScoreNet, ScoreNetConfig, count_parameters
 from ..model.sde import VESDE
 from ..model.text_encoder import TextEncoder
+from ..progress import Progress
 from .data import TrainingData
 from .loop import TrainConfig, Trainer, auto_sigma_max, native_bf16
 from .metadata import build_metadata, dataset_record
@@ -63,35 +64,6 @@ def load_training_dataset(path: str):
     from ..dataset import load_dataset
 
     return load_dataset(path)
-
-
-class Progress:
-    """tqdm when available, otherwise a line every few percent."""
-
-    def __init__(self, total: int, initial: int):
-        try:
-            from tqdm import tqdm
-
-            self.bar = tqdm(total=total, initial=initial, dynamic_ncols=True, mininterval=2.0)
-        except ImportError:
-            self.bar = None
-        self.total, self.n = total, initial
-
-    def update(self, loss: float):
-        self.n += 1
-        if self.bar is not None:
-            self.bar.update(1)
-            if self.n % 50 == 0:
-                self.bar.set_postfix(loss=f"{loss:.4f}")
-        elif self.n % max(1, self.total // 50) == 0:
-            print(f"step {self.n}/{self.total} loss {loss:.4f}", flush=True)
-
-    def write(self, text: str):
-        (self.bar.write if self.bar is not None else print)(text)
-
-    def close(self):
-        if self.bar is not None:
-            self.bar.close()
 
 
 def success_probe(model: OORModel, dataset, max_queries: int, num_samples: int) -> dict:
@@ -244,13 +216,15 @@ def main(argv=None) -> int:
           f"[{trainer.sde.sigma_min}, {trainer.sde.sigma_max}], {steps} steps", flush=True)
 
     history: list[dict] = []
-    bar = Progress(steps, trainer.step)
+    bar = Progress(steps, "training", initial=trainer.step, unit="step")
     t_loop = time.perf_counter()
     first = trainer.step
     with subnormals_flushed():
         while trainer.step < steps:
             loss = trainer.train_step()
-            bar.update(loss)
+            bar.update()
+            if trainer.step % 50 == 0:
+                bar.note(loss=f"{loss:.4f}")
             if trainer.step % args.save_every == 0 or trainer.step == steps:
                 trainer.save_state(state_path)
             if trainer.step % args.eval_every == 0 or trainer.step == steps:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import pathlib
+from types import SimpleNamespace
 
 import bpy
 import numpy as np
@@ -102,3 +103,39 @@ def add_cup(name: str, radius=0.045, height=0.09, wall=0.004, location=(0, 0, 0)
     obj.location = location
     bpy.context.view_layer.update()
     return obj
+
+
+class RecordingLayout:
+    """Stands in for Blender's UILayout, which exists only with a UI: records what is drawn.
+    A registered Panel cannot be instantiated outside a UI; its draw() reads only self.layout:
+    `Panel.draw(SimpleNamespace(layout=RecordingLayout(log)), bpy.context)`."""
+
+    def __init__(self, log):
+        self.log = log
+        self.use_property_split = False
+        self.active = True
+
+    def prop(self, data, name, text=None, **_):
+        self.log.append(("prop", name, text))
+
+    def label(self, text="", **_):
+        self.log.append(("label", text))
+
+    def operator(self, idname, **_):
+        self.log.append(("operator", idname))
+        return SimpleNamespace()  # operator properties are set on what it returns
+
+    def template_list(self, *args, **_):
+        self.log.append(("template_list", args[0]))
+
+    def box(self):
+        return self
+
+    def column(self, **_):
+        return self
+
+    def row(self, **_):
+        return self
+
+    def separator(self, **_):
+        pass

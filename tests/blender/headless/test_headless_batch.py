@@ -190,3 +190,34 @@ def test_several_relations_read_each_row_the_way_its_prompt_places(tea_scene, tm
     assert data["scene_check"]["root"] == "Table"
     assert data["scene_check"]["roles"] == [
         "'A vase on a table': the prompt places 'vase', not 'table': swapped base and target"]
+
+
+def test_a_job_with_a_description_arranges_the_objects_it_names(tmp_path):
+    bpy.ops.wm.read_factory_settings(use_empty=True)
+    add_box("Desk", (1.4, 0.7, 0.75), center=(0, 0, 0.375))
+    add_box("Monitor", (0.55, 0.18, 0.4), location=(3, 0, 0), center=(0, 0, 0.2))
+    add_box("Keyboard", (0.45, 0.15, 0.03), location=(4, 0, 0), center=(0, 0, 0.015))
+    add_box("Chair", (0.5, 0.5, 0.9), location=(-3, 0, 0), center=(0, 0, 0.45))
+    scene = tmp_path / "desk.blend"
+    bpy.ops.wm.save_as_mainfile(filepath=str(scene))
+    jobs = tmp_path / "jobs.jsonl"
+    report, out = tmp_path / "desk.json", tmp_path / "desk_out.blend"
+    jobs.write_text("\n".join(json.dumps(job) for job in [
+        {"blend": str(scene), "save": str(out), "report": str(report),
+         "description": "A desk with a monitor in the middle and the keyboard in front of it"},
+        {"blend": str(scene), "description": "A vase on the shelf"},
+    ]) + "\n")
+    result = run_batch("--jobs", jobs)
+    assert result.returncode == 1, result.stderr
+    failed = [line for line in result.stderr.splitlines() if "failed (" in line]
+    assert len(failed) == 1 and "job 2 failed" in failed[0] and "not in the scene: vase" in \
+        failed[0]
+    read = json.loads(report.read_text())["scene_check"]["description"]
+    assert [(r["base"], r["target"]) for r in read["relations"]] == [("Desk", "Monitor"),
+                                                                    ("Monitor", "Keyboard")]
+    assert read["unmentioned"] == ["Chair"]
+    objects = load_objects(out)
+    _, desk_top = world_box(objects["Desk"])
+    for name in ("Monitor", "Keyboard"):
+        low, _ = world_box(objects[name])
+        assert abs(low[2] - desk_top[2]) <= 0.02, name

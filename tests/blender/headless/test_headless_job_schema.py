@@ -54,7 +54,26 @@ BAD_RECORDS = [
     ("mode unknown", with_(mode="bogus"), "'mode' must be one of sample, refine"),
     ("mode not text", with_(mode=1), "'mode' must be one of"),
     ("mode in capitals", with_(mode="SAMPLE"), "'mode' must be one of"),
-    ("unknown field", with_(seeds=[1, 2]), "unknown job field(s): 'seeds'"),
+    ("unknown field", with_(seed_list=[1, 2]), "unknown job field(s): 'seed_list'"),
+    ("seeds zero", with_(seeds=0), "'seeds' 0 is out of range 1..100000"),
+    ("seeds a float", with_(seeds=2.5), "'seeds' must be a count or a non-empty list"),
+    ("seeds an empty list", with_(seeds=[]), "'seeds' must be a count or a non-empty list"),
+    ("seeds repeat", with_(seeds=[3, 3], save="{seed}.blend", report="{seed}.json"),
+     "'seeds' repeats a seed"),
+    ("seeds hold a string", with_(seeds=[1, "2"]), "'seeds' must be a whole number"),
+    ("seeds past 32 bits", with_(seed=MAX_SEED, seeds=2), "passes the largest seed"),
+    ("seeds without a placeholder", with_(seeds=[1, 2], report="r_{seed}.json"),
+     "'save' 'out.blend': with 2 seeds each variant needs its own file"),
+    ("an unknown placeholder", with_(save="out_{frame}.blend"),
+     "only {seed} and {index} may stand in braces"),
+    ("an unclosed brace", with_(report="out_{seed.json"), "only {seed} and {index}"),
+    ("description not text", with_(relations=[], description=["A desk"]),
+     "'description' must be text"),
+    ("description empty", with_(relations=[], description=" \u200b "), "'description' is empty"),
+    ("description and relations", with_(description="A mug on the table"),
+     "give 'relations' or a 'description', not both"),
+    ("description too long", with_(relations=[], description="A mug on a table. " * 200),
+     "characters long"),
     ("misspelt field", with_(relation=[]), "unknown job field(s): 'relation'"),
     ("relations a string", with_(relations="Table Cup"), "'relations' must be a list"),
     ("relations a dict", with_(relations={"a": 1}), "'relations' must be a list"),
@@ -186,7 +205,11 @@ json_values = st.recursive(
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner,
                                                                  max_size=4),
     max_leaves=12)
-job_like = st.fixed_dictionaries({}, optional={name: json_values for name in FIELDS})
+# A handful of variants at most: a count of thousands is valid and only slow to list.
+small_seeds = st.integers(-2, 4) | st.lists(st.integers(-1, 6), max_size=4) | json_values.filter(
+    lambda value: not isinstance(value, int | list))
+job_like = st.fixed_dictionaries({}, optional={
+    name: small_seeds if name == "seeds" else json_values for name in FIELDS})
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -213,8 +236,11 @@ def test_fuzz_any_jobs_file_gives_one_entry_per_non_empty_line(tmp_path, raw):
     entries = read_jobs(str(jobs), DEFAULTS)
     expected = [n for n, line in enumerate(lines, 1)
                 if not (line.decode("utf-8", "replace").strip() == "" and _utf8(line))]
-    assert [entry.number for entry in entries] == expected
+    assert list(dict.fromkeys(entry.number for entry in entries)) == expected
     assert all((entry.job is None) != (entry.error is None) for entry in entries)
+    for number in expected:  # one entry per line, or one per seed of a line that has seeds
+        mine = [entry for entry in entries if entry.number == number]
+        assert [entry.variant for entry in mine] == list(range(len(mine)))
 
 
 def _utf8(line: bytes) -> bool:
@@ -223,3 +249,43 @@ def _utf8(line: bytes) -> bool:
     except UnicodeDecodeError:
         return False
     return True
+
+
+def test_seeds_fan_out_one_job_per_seed_each_with_its_own_files(tmp_path):
+    jobs = tmp_path / "jobs.jsonl"
+    write_lines(jobs, [json.dumps(with_(seeds=[0, 100], save="scene_{seed}.blend",
+                                        report="r/{index}_{seed}.json")),
+                       json.dumps(with_(seed=7, seeds=3, save="c{index}.blend", report=None)),
+                       json.dumps(with_(save="one_{seed}.blend", report=None, seed=5))])
+    lines = read_jobs(str(jobs), DEFAULTS)
+    got = [(line.number, line.variant, line.job.seed, line.job.save, line.job.report)
+           for line in lines]
+    assert got == [(1, 0, 0, "scene_0.blend", "r/0_0.json"),
+                   (1, 1, 100, "scene_100.blend", "r/1_100.json"),
+                   (2, 0, 7, "c0.blend", None), (2, 1, 8, "c1.blend", None),
+                   (2, 2, 9, "c2.blend", None),
+                   (3, 0, 5, "one_5.blend", None)]
+    assert lines[0].label == "jobs.jsonl:1 seed 0" and lines[5].label == "jobs.jsonl:3"
+    assert len({line.key() for line in lines}) == 6  # each variant is its own work
+
+
+def test_variants_of_two_lines_writing_one_file_are_refused(tmp_path):
+    jobs = tmp_path / "jobs.jsonl"
+    write_lines(jobs, [json.dumps(with_(seeds=[1, 2], save="s_{seed}.blend", report=None)),
+                       json.dumps(with_(seed=2, save="s_2.blend", report=None))])
+    lines = read_jobs(str(jobs), DEFAULTS)
+    assert [line.job is None for line in lines] == [False, True, True]
+    assert "also written by line 2" in lines[1].error
+    assert "also written by line 1" in lines[2].error
+
+
+def test_a_job_keeps_its_key_across_reads_and_a_changed_line_gets_a_new_one(tmp_path):
+    jobs = tmp_path / "jobs.jsonl"
+    write_lines(jobs, [json.dumps(with_(seed=1)), json.dumps(with_(seed=2, save="b.blend",
+                                                                    report="b.json"))])
+    first = [line.key() for line in read_jobs(str(jobs), DEFAULTS)]
+    assert first == [line.key() for line in read_jobs(str(jobs), DEFAULTS)]
+    write_lines(jobs, [json.dumps(with_(seed=1)), json.dumps(with_(seed=3, save="b.blend",
+                                                                    report="b.json"))])
+    second = [line.key() for line in read_jobs(str(jobs), DEFAULTS)]
+    assert second[0] == first[0] and second[1] != first[1]

@@ -54,6 +54,23 @@ def test_arrange_moves_all_but_the_root_in_one_undo_step(tea_table):
         np.testing.assert_allclose(np.array(bpy.data.objects[name].matrix_world), matrix)
 
 
+def test_long_operators_show_their_stages_in_the_status_bar(tea_table):
+    from oor_arrange.operators import status_progress
+
+    del tea_table
+    with window_context():
+        bpy.ops.oor.arrange_scene(seed=1)
+    assert status_progress.LAST_SHOWN == [
+        "OOR Arrange: Arrange Objects: reading the scene (1/4)",
+        "OOR Arrange: Arrange Objects: sampling (2/4)",
+        "OOR Arrange: Arrange Objects: checking collisions (3/4)",
+        "OOR Arrange: Arrange Objects: placing (4/4)"]
+    with window_context():
+        bpy.ops.oor.refine_arrangement(steps=20)
+    assert [text.split(": ")[2] for text in status_progress.LAST_SHOWN] == [
+        "reading the scene (1/3)", "refining (2/3)", "settling (3/3)"]
+
+
 def test_refine_keeps_small_edits_small_and_sizes_fixed(tea_table):
     del tea_table  # the scene is what matters
     with window_context():

@@ -10,7 +10,7 @@ import bpy
 import numpy as np
 import pytest
 
-from scene_helpers import add_box, select
+from scene_helpers import RecordingLayout, add_box, select
 
 REPO = pathlib.Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(REPO / "tools"))
@@ -125,30 +125,6 @@ def test_a_spout_named_in_the_panel_is_the_front(addon, tmp_path):
     press.obj.oor.working_side = 'POS_Y'  # along up: refused, naming the object
     with pytest.raises(ValueError, match=r"French press.*spout"):
         read_object(press.obj)
-
-
-class RecordingLayout:
-    """Stands in for Blender's UILayout, which exists only with a UI: records what is drawn."""
-
-    def __init__(self, log):
-        self.log = log
-        self.use_property_split = False
-        self.active = True
-
-    def prop(self, data, name, text=None, **_):
-        self.log.append(("prop", name, text))
-
-    def label(self, text="", **_):
-        self.log.append(("label", text))
-
-    def operator(self, idname, **_):
-        self.log.append(("operator", idname))
-
-    def box(self):
-        return self
-
-    def column(self):
-        return self
 
 
 def draw_object_panel():

@@ -1,0 +1,80 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Describe Scene: one description -> relation rows between the scene's own objects.
+
+The reading itself is oor_core/language/describe.py (no bpy); here the scene's objects become
+what it reads: their categories from their names (as Apply Relation reads them), the words of
+their materials ("the red mug") and their real sizes (which object 'it' is in "a mouse to its
+right" depends on them).
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..oor_core.language.describe import Description, SceneThing, read_description
+from ..oor_core.language.object_names import category_for_object_name
+from ..oor_core.model.prompt_text import PromptError, clean_prompt, echo, normalize_prompt
+from .relation_rows import RelationRow
+from .request import RequestError
+
+GEOMETRY = {'MESH', 'CURVE', 'SURFACE', 'FONT', 'META'}
+MAX_DESCRIPTION_CHARS = 2000  # a paragraph: a scene of a few dozen clauses
+
+
+def describable(obj) -> bool:
+    return obj.type in GEOMETRY or (obj.type == 'EMPTY' and obj.instance_type == 'COLLECTION')
+
+
+def scene_thing(obj) -> SceneThing:
+    materials = [slot.material.name for slot in getattr(obj, "material_slots", ())
+                 if slot.material is not None]
+    words = tuple(dict.fromkeys(w.lower() for name in materials
+                                for w in re.split(r"[^A-Za-z]+", name) if len(w) > 2))
+    size = max(obj.dimensions) if obj.type in GEOMETRY else 0.0
+    return SceneThing(obj.name, category_for_object_name(obj.name), words, size or None)
+
+
+def describe_rows(description: str, objects) -> tuple[list[RelationRow], Description]:
+    """Rows (one per relation the description gives, in its order) and what was read; a
+    RequestError when the text is empty or gives no relation between these objects."""
+    if not isinstance(description, str):
+        raise RequestError(f"The description must be text, not {type(description).__name__}")
+    text = normalize_prompt(description)
+    if not text:
+        raise RequestError("Type a description of the scene, e.g. 'A desk with a monitor in the "
+                           "middle, the keyboard in front of it and a lamp on the left corner'")
+    if len(text) > MAX_DESCRIPTION_CHARS:
+        raise RequestError(f"The description {echo(text)} is {len(text)} characters long; keep "
+                           f"it under {MAX_DESCRIPTION_CHARS}")
+    by_name = {obj.name: obj for obj in objects if describable(obj)}
+    if len(by_name) < 2:
+        raise RequestError("Describe Scene needs at least two objects with geometry (select "
+                           "them, or use the whole view layer)")
+    result = read_description(text, [scene_thing(obj) for obj in by_name.values()])
+    if not result.relations:
+        missing = (f"; not in the scene: {', '.join(result.not_in_scene)}"
+                   if result.not_in_scene else "")
+        raise RequestError("The description names no two of these objects in a relation "
+                           f"(objects: {', '.join(sorted(by_name)[:8])}"
+                           f"{'...' if len(by_name) > 8 else ''}){missing}")
+    try:
+        rows = [RelationRow(by_name[r.base], by_name[r.target], clean_prompt(r.prompt))
+                for r in result.relations]
+    except PromptError as error:
+        raise RequestError(f"A clause of the description: {error}") from None
+    return rows, result
+
+
+def summary(result: Description) -> str:
+    """What the status line and the batch report say besides the rows."""
+    parts = []
+    if result.not_in_scene:
+        parts.append(f"not in the scene: {', '.join(result.not_in_scene)}")
+    if result.unmentioned:
+        parts.append(f"not mentioned, left where they are: {', '.join(result.unmentioned)}")
+    if result.skipped:
+        parts.append("clauses not used: " + "; ".join(f"'{c}'" for c in result.skipped))
+    notes = sorted({r.note for r in result.relations if r.note.startswith("'")})
+    if notes:
+        parts.append("; ".join(notes))
+    return ". ".join(parts)
