@@ -38,17 +38,18 @@ data: $(DATASET)
 $(DATASET): $(STAMP) $(wildcard oor_core/relations/*.py)
 	$(PY) -m oor_core.relations build --out data
 
-# Reproduces the shipped weights (oor_core/weights/) from the fixed seed: 34,000 float32 steps of
-# 512 on two torch threads, 43.9 minutes in all on this 2-core AVX2 CPU with an empty text cache
-# (3.4 of them embedding the 63k texts once), 39.7 with it cached (70 ms a step); run it on an
-# otherwise idle machine: a busy second core makes two threads far slower. Name dropout, noise
-# levels focused around the sampler's (--sigma-focus), text-embedding noise, resized samples:
-# docs/MODEL.md.
+# Reproduces the shipped weights (oor_core/weights/) from the fixed seed: 68,000 float32 steps of
+# 512 on two torch threads over the library plus twice its pairs per family (--extra-contexts 1.0)
+# and every pair in its sibling relations; about 40 minutes on this 2-core AVX2 CPU when idle
+# (28 steps a second; 65.6 minutes measured with tests running beside it). Run it on an otherwise
+# idle machine: a busy second core makes two threads far slower. Name dropout, noise levels
+# focused around the sampler's (--sigma-focus), text-embedding noise, resized samples, prompts
+# in role words: docs/MODEL.md.
 train: $(DATASET)
-	$(PY) -m oor_core.training --data data/oor-v1 --out oor_core/weights --seed 0 --steps 34000 \
+	$(PY) -m oor_core.training --data data/oor-v1 --out oor_core/weights --seed 0 --steps 68000 \
 	  --hidden 384 --batch-size 512 --lr 0.0014 --sigma-focus 0.8 --text-noise 0.03 \
-	  --size-jitter 0.5 --name-dropout 0.2 --threads 2 --eval-every 17000 --probe-queries 48 \
-	  --prompt-roles marked --sibling-contexts
+	  --size-jitter 0.5 --name-dropout 0.2 --threads 2 --eval-every 34000 --probe-queries 48 \
+	  --prompt-roles marked --sibling-contexts --extra-contexts 1.0
 
 # Each split twice: one unranked sample per query (the model's distribution) and the best of 16
 # ranked candidates (what Apply Relation and OORModel.sample return). 30 queries per context:
@@ -103,11 +104,15 @@ assets: $(STAMP)
 
 # The 24 library scenes through Arrange Objects' own path with meshes: scenes whose final layout
 # has intersecting meshes and relations that hold, as sampled before and as laid out now
-# (settled, pushed apart, refused if still colliding). About a minute.
+# (settled, pushed apart, refused if still colliding); pours; dining tables with 2-8 chairs and
+# a plate before each, set as sets and as independent samples; descriptions read into relations
+# (tests/assets/descriptions). About five minutes.
 scenes: $(STAMP)
 	mkdir -p reports
 	$(PY) tools/eval_scene_collisions.py --json reports/scene_collisions.json
 	$(PY) tools/eval_pours.py --json reports/pours.json
+	$(PY) tools/eval_dining_sets.py --seeds 10 --json reports/dining_sets.json
+	$(PY) -m oor_core.evaluation.describe_eval --json reports/describe.json
 
 # Batches at scale (issue 21), side by side in one run: 200 pair jobs on one process, on
 # --workers 2 and on a two-node Ray cluster started here (outputs compared matrix by matrix); a

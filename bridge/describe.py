@@ -13,12 +13,12 @@ import re
 
 from ..oor_core.language.describe import Description, SceneThing, read_description
 from ..oor_core.language.object_names import category_for_object_name
-from ..oor_core.model.prompt_text import PromptError, clean_prompt, echo, normalize_prompt
+from ..oor_core.language.suggest import Suggestion, suggest_relations
+from ..oor_core.model.prompt_text import PromptError, clean_description, clean_prompt
 from .relation_rows import RelationRow
 from .request import RequestError
 
 GEOMETRY = {'MESH', 'CURVE', 'SURFACE', 'FONT', 'META'}
-MAX_DESCRIPTION_CHARS = 2000  # a paragraph: a scene of a few dozen clauses
 
 
 def describable(obj) -> bool:
@@ -37,15 +37,10 @@ def scene_thing(obj) -> SceneThing:
 def describe_rows(description: str, objects) -> tuple[list[RelationRow], Description]:
     """Rows (one per relation the description gives, in its order) and what was read; a
     RequestError when the text is empty or gives no relation between these objects."""
-    if not isinstance(description, str):
-        raise RequestError(f"The description must be text, not {type(description).__name__}")
-    text = normalize_prompt(description)
-    if not text:
-        raise RequestError("Type a description of the scene, e.g. 'A desk with a monitor in the "
-                           "middle, the keyboard in front of it and a lamp on the left corner'")
-    if len(text) > MAX_DESCRIPTION_CHARS:
-        raise RequestError(f"The description {echo(text)} is {len(text)} characters long; keep "
-                           f"it under {MAX_DESCRIPTION_CHARS}")
+    try:
+        text = clean_description(description)
+    except PromptError as error:
+        raise RequestError(str(error)) from None
     by_name = {obj.name: obj for obj in objects if describable(obj)}
     if len(by_name) < 2:
         raise RequestError("Describe Scene needs at least two objects with geometry (select "
@@ -63,6 +58,16 @@ def describe_rows(description: str, objects) -> tuple[list[RelationRow], Descrip
     except PromptError as error:
         raise RequestError(f"A clause of the description: {error}") from None
     return rows, result
+
+
+def suggest_rows(objects) -> tuple[list[RelationRow], list[Suggestion]]:
+    """Suggest Relations: the typical relation of each object, ranked; the largest stays."""
+    by_name = {obj.name: obj for obj in objects if describable(obj)}
+    if len(by_name) < 2:
+        raise RequestError("Suggest Relations needs at least two selected objects with geometry")
+    suggestions = suggest_relations([scene_thing(obj) for obj in by_name.values()])
+    rows = [RelationRow(by_name[s.base], by_name[s.target], s.prompt) for s in suggestions]
+    return rows, suggestions
 
 
 def summary(result: Description) -> str:

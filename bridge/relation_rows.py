@@ -43,3 +43,12 @@ def check_graph(rows: list[RelationRow]) -> tuple[str, list[str]]:
         return validate_scene_graph([(r.base.name, r.target.name) for r in rows])
     except SceneGraphError as error:
         raise RequestError(f"The relation list is not a scene graph: {error}") from None
+
+
+def fill_relation_list(settings, rows: list[RelationRow]) -> None:
+    """The sidebar's relation list replaced by `rows` (Describe Scene, Suggest Relations)."""
+    settings.relations.clear()
+    for row in rows:
+        item = settings.relations.add()
+        item.base, item.target, item.prompt = row.base, row.target, row.prompt
+    settings.active_relation = 0

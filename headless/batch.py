@@ -17,7 +17,7 @@ from pathlib import Path
 import bpy
 
 from ..bridge.candidates import CACHE
-from ..bridge.describe import describe_rows
+from ..bridge.describe import describe_rows, suggest_rows
 from ..bridge.frames import axes_report, detect_again, forget_detections, set_axes_by_hand
 from ..bridge.objects import BridgeError
 from ..bridge.pair import apply_candidate, candidates_for
@@ -34,6 +34,7 @@ from ..bridge.scene import (
     scene_meshes,
     write_layout,
 )
+from ..bridge.sets import with_set_patterns
 from ..oor_core.errors import ModelLoadError, SamplingError
 from ..oor_core.model.prompt_text import echo
 from ..oor_core.scene.editing import refine
@@ -117,6 +118,7 @@ def _apply_scene(job: Job, model_getter) -> tuple[list[dict], dict]:
         request = build_scene_request(rows, depsgraph)
         model = model_getter()
         meshes = scene_meshes(request, depsgraph)
+        patterns = []
         if job.mode == "refine":
             refined = refine(model, request.edges, current_phi(request))
             phi = refined.phi
@@ -124,6 +126,7 @@ def _apply_scene(job: Job, model_getter) -> tuple[list[dict], dict]:
             losses = dict(refined.losses)
         else:
             result = sample_scene(model, request.edges, min(job.candidates, 8), job.seed)
+            result, patterns = with_set_patterns(request, result)
             layout = choose_candidate(request, result, meshes)
             phi = {key: values[layout.candidate] for key, values in result.phi.items()}
             losses = {name: float(values[layout.candidate])
@@ -137,6 +140,8 @@ def _apply_scene(job: Job, model_getter) -> tuple[list[dict], dict]:
                   "phi": [float(v) for v in phi[edge.key]],
                   "supported": edge.target in layout.resting} for edge in request.edges]
     check = {"root": request.root, "losses": losses, **({"settle": settled} if settled else {}),
+             **({"sets": patterns[layout.candidate]} if patterns and
+                patterns[layout.candidate] else {}),
              "colliding_pairs": [list(pair) for pair in layout.colliding_pairs],
              "roles": request.swaps}  # rows the prompt placed the other way round
     return relations, check
@@ -159,11 +164,26 @@ def _described(job: Job) -> tuple[Job, dict]:
     return replace(job, relations=relations, description=None), read
 
 
+def _suggested(job: Job) -> tuple[Job, dict]:
+    """A job with 'suggest': the typical relation of each object of the scene."""
+    try:
+        rows, suggestions = suggest_rows(list(bpy.context.scene.objects))
+    except ValueError as error:
+        raise JobError(f"suggest: {error}") from None
+    relations = tuple((row.base.name, row.target.name, row.prompt) for row in rows)
+    read = {"suggested": [{"base": s.base, "target": s.target, "family": s.family,
+                           "prompt": s.prompt, "score": s.score} for s in suggestions]}
+    return replace(job, relations=relations, suggest=False), read
+
+
 def apply_relations(job: Job, model_getter) -> tuple[list[dict], dict]:
     """Apply the job's relations to the open scene: (per-relation results, scene check)."""
     read = None
     if job.description is not None:
         job, read = _described(job)
+        read = {"description": read}
+    elif job.suggest:
+        job, read = _suggested(job)
     if not job.relations:
         raise JobError("no relation given (--relation BASE TARGET PROMPT or --description)")
     if job.mode == "sample" and len(job.relations) == 1:
@@ -172,7 +192,7 @@ def apply_relations(job: Job, model_getter) -> tuple[list[dict], dict]:
     else:
         results, check = _apply_scene(job, model_getter)
     if read is not None:
-        check = {**check, "description": read}
+        check = {**check, **read}
     bpy.context.view_layer.update()
     return results, check
 

@@ -36,6 +36,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--description", metavar="TEXT",
                    help="the whole scene in words instead of --relation: one relation per "
                    "clause between the scene's objects")
+    p.add_argument("--suggest", action="store_true",
+                   help="no text: arrange the scene's objects in their typical relations "
+                   "(Suggest Relations)")
     p.add_argument("--axes", action="append", default=[], metavar="OBJECT=UP,FRONT",
                    help="set an object's local up and front axes, e.g. Teapot=+Y,+X (axes "
                    "+X..-Z); default: detected from the mesh")
@@ -106,7 +109,7 @@ def _lines(args) -> Iterable[JobLine]:
         try:
             job = Job(**inherited, relations=[tuple(r) for r in args.relation], save=args.save,
                       report=args.report, seeds=_seeds_option(args.seeds),
-                      description=args.description,
+                      description=args.description, suggest=args.suggest,
                       axes=dict(_axes_option(value) for value in args.axes))
         except JobError as error:
             return [JobLine(1, COMMAND_LINE, error=str(error))]

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
-from ..oor_core.model.prompt_text import PromptError, clean_prompt, normalize_prompt
+from ..oor_core.model.prompt_text import PromptError, clean_description, clean_prompt
 
 MODES = ("sample", "refine")
 MAX_SEED = 2**32 - 1  # numpy's and torch's seeds; larger ones overflow deep inside the sampler
@@ -126,23 +126,16 @@ def _object_axes(value) -> dict:
     return axes
 
 
-MAX_DESCRIPTION = 2000
-
-
 def _description(value) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str):
         raise JobError(f"'description' must be text, not {type(value).__name__} "
                        f"{_shown(value)}")
-    text = normalize_prompt(value)
-    if not text:
-        raise JobError("'description' is empty: describe the scene, e.g. \"A desk with a "
-                       "monitor in the middle and a lamp on the left corner\"")
-    if len(text) > MAX_DESCRIPTION:
-        raise JobError(f"'description' is {len(text)} characters long; keep it under "
-                       f"{MAX_DESCRIPTION}")
-    return text
+    try:
+        return clean_description(value)
+    except PromptError as error:
+        raise JobError(f"'description': {error}") from None
 
 
 def _seeds(value, first: int) -> tuple[int, ...] | None:
@@ -190,6 +183,7 @@ class Job:
     axes: dict = field(default_factory=dict)  # object name -> "detect" | {"up": ..., ...}
     seeds: tuple[int, ...] | int | None = None  # variants: a count from `seed`, or a list
     description: str | None = None  # the whole scene in words, instead of `relations`
+    suggest: bool = False  # the typical relations of the scene's objects, without text
     label: str = field(default="command line", compare=False)  # where the job came from
 
     def __post_init__(self):
@@ -204,6 +198,12 @@ class Job:
         put("description", _description(self.description))
         if self.description is not None and self.relations:
             raise JobError("give 'relations' or a 'description', not both")
+        if not isinstance(self.suggest, bool):
+            raise JobError(f"'suggest' must be true or false, not "
+                           f"{type(self.suggest).__name__} {_shown(self.suggest)}")
+        if self.suggest and (self.relations or self.description is not None):
+            raise JobError("'suggest' finds the relations itself: give no 'relations' or "
+                           "'description' with it")
         _integer("seed", self.seed, 0, MAX_SEED, "a 32-bit unsigned seed")
         if not isinstance(self.mode, str) or self.mode not in MODES:
             raise JobError(f"'mode' must be one of {', '.join(MODES)}, not {_shown(self.mode)}")

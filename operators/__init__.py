@@ -19,6 +19,7 @@ from . import (
     remove_relation_row,
     reset_relation,
     snap_to_contact,
+    suggest_relations,
     swap_objects,
     use_recent_prompt,
 )
@@ -26,7 +27,7 @@ from . import (
 _MODULES = (apply_relation, cycle_candidate, reset_relation, snap_to_contact, capture_relation,
             measure_relation, swap_objects, use_recent_prompt, add_relation_row,
             remove_relation_row, move_relation_row, arrange_scene, refine_arrangement,
-            change_context, add_object, detect_axes, describe_scene)
+            change_context, add_object, detect_axes, describe_scene, suggest_relations)
 
 
 def _classes():

@@ -16,6 +16,7 @@ from ..bridge.scene import (
     scene_meshes,
     write_layout,
 )
+from ..bridge.sets import with_set_patterns
 from ..oor_core.errors import ModelLoadError
 from ..preferences import get_preferences
 from .status_progress import SCENE_STAGES, StatusProgress
@@ -56,6 +57,7 @@ class OOR_OT_arrange_scene(bpy.types.Operator):
                 progress.stage("sampling")
                 result = sample_scene(model, request.edges, self.num_candidates, self.seed,
                                       guidance=self.use_guidance)
+                result, patterns = with_set_patterns(request, result)
                 progress.stage("checking collisions")
                 layout = choose_candidate(request, result, scene_meshes(request, depsgraph))
                 require_no_collisions(layout)
@@ -64,8 +66,10 @@ class OOR_OT_arrange_scene(bpy.types.Operator):
         except (RequestError, ModelLoadError, ValueError) as error:
             self.report({'ERROR'}, str(error))
             return {'CANCELLED'}
+        chosen = patterns[layout.candidate] if layout.candidate < len(patterns) else []
+        sets = f"; as sets: {'; '.join(chosen)}" if chosen else ""
         self.report({'INFO'}, f"Arranged {len(layout.matrices)} objects around '{request.root}' "
-                           f"(candidate {layout.candidate + 1}): {describe(layout)}"
+                           f"(candidate {layout.candidate + 1}): {describe(layout)}{sets}"
                            f"{roles_note(request)}")
         return {'FINISHED'}
 

@@ -3,8 +3,10 @@
 Objects, at once or after the user reviewed the rows)."""
 
 import bpy
+from bpy.props import IntProperty
 
 from ..bridge.describe import describe_rows, summary
+from ..bridge.relation_rows import fill_relation_list
 from ..bridge.request import RequestError
 
 
@@ -23,6 +25,9 @@ class OOR_OT_describe_scene(bpy.types.Operator):
     bl_label = "Describe Scene"
     bl_options = {'REGISTER', 'UNDO'}
 
+    seed: IntProperty(name="Seed", default=0, min=0,
+                      description="Seed of Arrange Objects when Arrange at Once is on")
+
     @classmethod
     def poll(cls, context):
         if not context.scene.oor.description.strip():
@@ -37,17 +42,18 @@ class OOR_OT_describe_scene(bpy.types.Operator):
         except RequestError as error:
             self.report({'ERROR'}, str(error))
             return {'CANCELLED'}
-        settings.relations.clear()
-        for row in rows:
-            item = settings.relations.add()
-            item.base, item.target, item.prompt = row.base, row.target, row.prompt
-        settings.active_relation = 0
+        fill_relation_list(settings, rows)
         said = summary(result)
         message = f"{len(rows)} relations from the description" + (f". {said}" if said else "")
         if settings.describe_arrange:
-            if bpy.ops.oor.arrange_scene('EXEC_DEFAULT') != {'FINISHED'}:
-                self.report({'WARNING'}, f"{message}; Arrange Objects did not finish (see its "
-                                         "message): review the rows")
+            try:  # an operator's error reaches its Python caller as RuntimeError
+                finished = bpy.ops.oor.arrange_scene('EXEC_DEFAULT', seed=self.seed)
+                reason = "see its message"
+            except RuntimeError as error:
+                finished, reason = set(), str(error).removeprefix("Error: ").strip()
+            if finished != {'FINISHED'}:
+                self.report({'WARNING'}, f"{message}. Arrange Objects did not run: {reason}. "
+                                         "Review the rows")
                 return {'FINISHED'}  # the rows stay for the user to fix
             message += "; arranged"
         self.report({'INFO'}, message)

@@ -37,6 +37,7 @@ class OOR_PT_relation_list(bpy.types.Panel):
         row = box.row(align=True)
         row.prop(settings, "describe_arrange")
         row.operator("oor.describe_scene", icon='OUTLINER_DATA_GP_LAYER')
+        box.operator("oor.suggest_relations", icon='LIGHT')
         row = layout.row()
         row.template_list("OOR_UL_relations", "", settings, "relations", settings,
                           "active_relation", rows=3)

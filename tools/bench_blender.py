@@ -53,6 +53,10 @@ def _desk_scene():
         bpy.ops.oor.add_relation_row()
 
 
+DESK_DESCRIPTION = ("A desk with a monitor in the middle, the keyboard in front of it, a mouse "
+                    "to its right, a lamp on the left corner and a mug next to the keyboard")
+
+
 def bench_in_blender(repeats: int) -> dict:
     import bpy
 
@@ -96,6 +100,20 @@ def bench_in_blender(repeats: int) -> dict:
                 assert bpy.ops.oor.arrange_scene(seed=seed) == {'FINISHED'}
             arrange.append(time.perf_counter() - start)
         figures["arrange_5_objects_median_s"] = statistics.median(arrange)
+        described = []
+        for seed in range(repeats):  # Describe Scene with Arrange at Once, 6 objects
+            _desk_scene()
+            scene_helpers.add_box("Mug", (0.09, 0.09, 0.1), location=(7, 0, 0),
+                                  center=(0, 0, 0.05))
+            settings = bpy.context.scene.oor
+            settings.relations.clear()
+            settings.description = DESK_DESCRIPTION
+            settings.describe_scope, settings.describe_arrange = 'VIEW_LAYER', True
+            start = time.perf_counter()
+            with window():
+                assert bpy.ops.oor.describe_scene(seed=seed) == {'FINISHED'}
+            described.append(time.perf_counter() - start)
+        figures["describe_and_arrange_6_objects_median_s"] = statistics.median(described)
         figures["torch_threads"] = __import__("torch").get_num_threads()
         figures["model_state"] = SERVICE.state
     return figures

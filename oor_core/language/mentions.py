@@ -15,6 +15,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from .object_names import UNKNOWN as UNKNOWN_NAME
 from .object_names import aliases, singular_forms
 
 TARGET_WORD = "object"
@@ -81,6 +82,17 @@ def _closest(words, name, taken, similarity: Similarity) -> tuple[int, int] | No
     return spans[best] if scores[best] >= MIN_SIMILARITY else None
 
 
+def _by_position(words, taken, last: bool) -> tuple[int, int] | None:
+    """An object whose name tells nothing ('Mesh_23'): the prompt's first noun for the object
+    placed, its last for the reference, as relations are phrased ('A mug on the table')."""
+    nouns = [i for i, (w, _, _) in enumerate(words)
+             if w not in _NOT_NOUNS and len(w) > 2 and _free((i, i + 1), taken)]
+    if len(nouns) < (1 if taken else 2):
+        return None
+    i = nouns[-1] if last else nouns[0]
+    return i, i + 1
+
+
 def _with_determiner(words, span, taken) -> tuple[int, int]:
     """Widen a mention over 'a pair of', 'the', and up to two words between its article and it
     ('a tall vase': sizes reach the model apart)."""
@@ -118,6 +130,8 @@ def find_mentions(prompt: str, target_name: str, base_name: str,
             span = _name_word(words, name_words, taken)
         if span is None and similarity is not None and name_words:
             span = _closest(words, name, taken, similarity)
+        if span is None and name == UNKNOWN_NAME:
+            span = _by_position(words, taken, last=role == "base")
         if span is None:
             found[role] = None
             continue

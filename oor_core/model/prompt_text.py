@@ -51,3 +51,21 @@ def clean_prompt(prompt) -> str:
         raise PromptError(f"The prompt {echo(text)} is {len(text)} characters long; keep it "
                           f"under {MAX_PROMPT_CHARS} (one sentence about the two objects)")
     return text
+
+
+MAX_DESCRIPTION_CHARS = 2000  # a paragraph: a scene of a few dozen clauses
+
+
+def clean_description(text) -> str:
+    """A whole scene's description, normalised like a prompt; PromptError when it is not text,
+    empty or longer than a paragraph."""
+    if not isinstance(text, str):
+        raise PromptError(f"the description must be text, not {type(text).__name__}")
+    cleaned = normalize_prompt(text)
+    if not cleaned:
+        raise PromptError("Type a description of the scene, e.g. 'A desk with a monitor in the "
+                          "middle, the keyboard in front of it and a lamp on the left corner'")
+    if len(cleaned) > MAX_DESCRIPTION_CHARS:
+        raise PromptError(f"The description {echo(cleaned)} is {len(cleaned)} characters long; "
+                          f"keep it under {MAX_DESCRIPTION_CHARS}")
+    return cleaned

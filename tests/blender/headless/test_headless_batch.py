@@ -206,12 +206,16 @@ def test_a_job_with_a_description_arranges_the_objects_it_names(tmp_path):
         {"blend": str(scene), "save": str(out), "report": str(report),
          "description": "A desk with a monitor in the middle and the keyboard in front of it"},
         {"blend": str(scene), "description": "A vase on the shelf"},
+        {"blend": str(scene), "suggest": True, "report": str(tmp_path / "suggested.json")},
     ]) + "\n")
     result = run_batch("--jobs", jobs)
     assert result.returncode == 1, result.stderr
     failed = [line for line in result.stderr.splitlines() if "failed (" in line]
     assert len(failed) == 1 and "job 2 failed" in failed[0] and "not in the scene: vase" in \
         failed[0]
+    suggested = json.loads((tmp_path / "suggested.json").read_text())["scene_check"]
+    assert {(r["base"], r["target"]) for r in suggested["suggested"]} >= {("Desk", "Monitor"),
+                                                                         ("Desk", "Keyboard")}
     read = json.loads(report.read_text())["scene_check"]["description"]
     assert [(r["base"], r["target"]) for r in read["relations"]] == [("Desk", "Monitor"),
                                                                     ("Monitor", "Keyboard")]

@@ -83,3 +83,64 @@ def test_the_panel_offers_the_description_above_the_relation_list(desk_scene):
     assert names.index("description") < names.index("oor.describe_scene") < \
         names.index("OOR_UL_relations") < names.index("oor.arrange_scene")
     assert "describe_scope" in names and "describe_arrange" in names
+
+
+def test_suggest_relations_fills_typical_rows_for_the_selection_without_text(desk_scene):
+    from scene_helpers import select
+
+    objects = bpy.data.objects
+    select(objects["Desk"], objects["Monitor"], objects["Keyboard"], objects["Desk Lamp"])
+    with window_context():
+        assert bpy.ops.oor.suggest_relations() == {'FINISHED'}
+    rows = {(r.base.name, r.target.name, r.prompt) for r in bpy.context.scene.oor.relations}
+    assert rows == {("Desk", "Monitor", "A monitor on the desk"),
+                    ("Desk", "Keyboard", "A keyboard on the desk"),
+                    ("Desk", "Desk Lamp", "A desk lamp on the desk")}
+    with window_context():
+        assert bpy.ops.oor.arrange_scene(seed=0) == {'FINISHED'}
+    top = world_corners(desk_scene)[:, 2].max()
+    for name in ("Monitor", "Keyboard", "Desk Lamp"):
+        assert abs(world_corners(objects[name])[:, 2].min() - top) < 0.02, name
+
+
+def test_chairs_around_a_table_are_set_as_a_set_with_a_plate_before_each(addon):
+    table = add_box("Dining Table", (1.8, 0.9, 0.75), center=(0, 0, 0.375))
+    for i in range(4):
+        add_box(f"Chair.{i:03d}", (0.45, 0.5, 0.9), location=(3 + i, 0, 0),
+                center=(0, 0, 0.45))
+        add_box(f"Plate.{i:03d}", (0.26, 0.26, 0.02), location=(3 + i, 3, 0),
+                center=(0, 0, 0.01))
+    settings = bpy.context.scene.oor
+    settings.description = "A dining table with four chairs around it and a plate in front " \
+                           "of each chair"
+    settings.describe_scope, settings.describe_arrange = 'VIEW_LAYER', True
+    with window_context():
+        assert bpy.ops.oor.describe_scene() == {'FINISHED'}
+    low, high = world_corners(table).min(axis=0), world_corners(table).max(axis=0)
+    sides, gaps = [], []
+    for i in range(4):
+        chair = world_corners(bpy.data.objects[f"Chair.{i:03d}"])
+        centre = chair.mean(axis=0)
+        assert low[0] <= chair[:, 0].min() and chair[:, 0].max() <= high[0]  # not at a corner
+        front = centre[1] < low[1]
+        sides.append(front)
+        gaps.append(low[1] - chair[:, 1].max() if front else chair[:, 1].min() - high[1])
+        plate = world_corners(bpy.data.objects[f"Plate.{i:03d}"])
+        assert abs(plate[:, 2].min() - high[2]) < 0.01  # on the table
+        assert abs(plate.mean(axis=0)[0] - centre[0]) < 0.02  # square to its chair
+        assert (plate.mean(axis=0)[1] < 0) == front  # on the chair's side of the table
+    assert sorted(sides) == [False, False, True, True]  # 2 + 2 on the long sides
+    assert max(gaps) - min(gaps) < 0.03
+
+
+def test_arrange_at_once_that_cannot_arrange_keeps_the_rows_and_says_why(desk_scene):
+    settings = bpy.context.scene.oor
+    # two unrelated groups: rows are filled, but they are no single graph to arrange
+    settings.description = "A monitor on the desk. A lamp next to the chair"
+    settings.describe_arrange = True
+    before = {o.name: np.array(o.matrix_world) for o in bpy.context.scene.objects}
+    with window_context():
+        assert bpy.ops.oor.describe_scene() == {'FINISHED'}
+    assert len(settings.relations) == 2
+    for name, matrix in before.items():
+        np.testing.assert_array_equal(np.array(bpy.data.objects[name].matrix_world), matrix)

@@ -82,6 +82,9 @@ def test_make_train_is_the_recipe_of_the_shipped_weights(model):
     assert model.metadata["prompt_roles"] == "marked"
     assert model.metadata["dataset"]["extra_contexts"]["siblings"] == ("--sibling-contexts"
                                                                        in recipe)
+    ratio = float(re.search(r"--extra-contexts (\S+)", recipe).group(1)) \
+        if "--extra-contexts" in recipe else 0.0
+    assert model.metadata["dataset"]["extra_contexts"]["ratio"] == ratio
     assert model.metadata["network"]["hidden"] == flag("hidden")
     assert training.get("bf16", False) == ("--bf16" in recipe)
     assert model.metadata["metrics"]["threads"] == flag("threads")

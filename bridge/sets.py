@@ -1,0 +1,77 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Sets arranged as sets in Arrange Objects and batch scenes: the relation list's rows that share
+a base and a prompt ("A chair around the dining table" four times) are laid out as one pattern
+around the base (oor_core/scene/sets.py) in every candidate, each candidate another pattern;
+what is placed relative to a member (a plate in front of each chair) follows its member."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from ..oor_core.scene.sets import around, in_front_on_base, is_beside
+
+
+def shared_relations(request) -> list[list]:
+    """Groups of two or more edges with one base and one prompt (case and article aside)."""
+    groups: dict[tuple[str, str], list] = {}
+    for edge in request.edges:
+        words = edge.prompt.lower().rstrip(".").split()
+        if words and words[0] in ("a", "an", "the", "one"):
+            words = words[1:]
+        groups.setdefault((edge.base, " ".join(words)), []).append(edge)
+    return [edges for edges in groups.values() if len(edges) > 1]
+
+
+def with_set_patterns(request, result):
+    """The sampled candidates with every set beside its base laid out as a pattern, and per
+    candidate what was laid out ("4 around 'Dining Table': 2 front + 2 back")."""
+    sets = [edges for edges in shared_relations(request)
+            if is_beside(np.concatenate([result.phi[e.key] for e in edges]))]
+    if not sets:
+        return result, [[] for _ in range(len(result))]
+    phi = {key: values.copy() for key, values in result.phi.items()}
+    said: list[list[str]] = [[] for _ in range(len(result))]
+    candidates = len(result)
+    for edges in sets:
+        settings = _one_each(request, edges)
+        for k in range(candidates):
+            members = np.stack([phi[e.key][k] for e in edges])
+            laid = around(members, candidates)
+            if not laid:
+                break  # the base's sides hold fewer than the set: left as sampled
+            pattern, placed = laid[k % len(laid)]
+            for edge, value in zip(edges, placed, strict=True):
+                phi[edge.key][k] = value
+            for member, item in settings:  # "a plate in front of each chair": on the table
+                phi[item.key][k] = in_front_on_base(phi[member.key][k], phi[item.key][k])
+            said[k].append(f"{len(edges)} around '{edges[0].base}': {pattern.describe()}"
+                           + (f", one {settings[0][1].target_name} each" if settings else ""))
+    from ..oor_core.scene.multi_object import consensus_poses  # torch: on first use
+
+    keys = request.keys
+    stacked = np.stack([phi[key] for key in keys])
+    patterned = replace(result, phi=phi, poses=consensus_poses(keys, stacked))
+    return patterned, said
+
+
+def _one_each(request, members) -> list[tuple]:
+    """(member edge, item edge) pairs when every member of the set has exactly one item placed
+    relative to it with one shared prompt (a plate in front of each chair) and that item has no
+    other base: such items are laid out with their members."""
+    names = {edge.target: edge for edge in members}
+    items = [e for e in request.edges if e.base in names]
+    by_base = {}
+    for edge in items:
+        by_base.setdefault(edge.base, []).append(edge)
+    prompts = {e.prompt.lower() for e in items}
+    if len(by_base) != len(names) or any(len(v) != 1 for v in by_base.values()) or \
+            len(prompts) != 1:
+        return []
+    bases_of = {}
+    for edge in request.edges:
+        bases_of.setdefault(edge.target, set()).add(edge.base)
+    if any(len(bases_of[e.target]) != 1 for e in items):
+        return []
+    return [(names[e.base], e) for e in items]

@@ -1,0 +1,138 @@
+"""Sets arranged as sets: objects that share one relation to one base (chairs around a table)
+are laid out as a pattern, not as independent samples.
+
+The model still decides what the relation means for one member (how far from the edge a chair
+stands, at what height, which way it faces); the pattern decides where each member goes: spread
+evenly over the base's sides, at one distance from the edge, squared to the side and facing the
+base. The candidates of a scene differ in the pattern (2 + 2, 1 + 2 + 1, 3 + 3, ...), best
+first: opposite sides differ by at most one member, no member reaches past a corner, and the
+spacing is as even over the used sides as the counts allow.
+
+All in the base's instance canonical space (DESIGN.md section 2: x width, y up, z front, unit =
+the base's longest edge), on phi vectors (oor_vector.py).
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..geometry.oor_vector import pack_phi, unpack_phi
+
+# Side of the base: (outward normal axis, sign, axis the side runs along), in canonical space.
+SIDES = {"front": (2, 1.0, 0), "right": (0, 1.0, 2), "back": (2, -1.0, 0), "left": (0, -1.0, 2)}
+# A member faces the base: its front (+z) turned to the inward normal, by yaw about +y.
+YAW = {"front": np.pi, "back": 0.0, "right": -np.pi / 2, "left": np.pi / 2}
+
+
+@dataclass(frozen=True)
+class Pattern:
+    counts: dict[str, int]  # members per side
+
+    def describe(self) -> str:
+        return " + ".join(f"{self.counts[s]} {s}" for s in SIDES if self.counts[s])
+
+
+def _yaw_matrix(angle: float) -> np.ndarray:
+    c, s = np.cos(angle), np.sin(angle)
+    return np.array([[c, 0.0, s], [0.0, 1.0, 0.0], [-s, 0.0, c]])
+
+
+def is_beside(phis: np.ndarray) -> bool:
+    """Do the sampled members stand beside the base (outside its footprint, not on top)?"""
+    oor = unpack_phi(np.asarray(phis, dtype=np.float64))
+    half = oor.base_scale / 2
+    t = oor.translation
+    outside = (np.abs(t[:, 0]) > half[:, 0]) | (np.abs(t[:, 2]) > half[:, 2])
+    on_top = t[:, 1] > half[:, 1]
+    return bool(np.mean(outside & ~on_top) >= 0.5)
+
+
+def _side_gap(phi: np.ndarray) -> float:
+    """How far the member's box stands out from the base's side nearest to it (negative when
+    tucked under), in base units."""
+    oor = unpack_phi(phi)
+    half_base = oor.base_scale / 2
+    extents = np.abs(oor.rotation) @ oor.target_scale / 2  # the member's box half extents
+    out = np.abs(oor.translation) - half_base - extents
+    return float(max(out[0], out[2]))
+
+
+def patterns(count: int, side_length: dict[str, float], width: float) -> list[Pattern]:
+    """Every way to share `count` members over the four sides with opposite sides differing by
+    at most one and no side holding more than fit, most even spacing first."""
+    capacity = {s: int(side_length[s] // max(width, 1e-6)) for s in SIDES}
+    found = []
+    for front, right in itertools.product(range(count + 1), repeat=2):
+        for back in (front - 1, front, front + 1):
+            left = count - front - right - back
+            counts = {"front": front, "right": right, "back": back, "left": left}
+            if back < 0 or left < 0 or abs(right - left) > 1 or \
+                    any(counts[s] > capacity[s] for s in SIDES):
+                continue
+            spacing = [side_length[s] / counts[s] for s in SIDES if counts[s]]
+            # even spacing first; then members on the long sides (a table's chairs face across)
+            unevenness = float(np.std(spacing) / np.mean(spacing))
+            short = sum(counts[s] for s in SIDES if side_length[s] < max(side_length.values()))
+            found.append((round(unevenness, 6), short, Pattern(counts)))
+    found.sort(key=lambda f: (f[0], f[1]))
+    return list(dict((p.describe(), p) for *_, p in found).values())
+
+
+def around(phis: np.ndarray, variants: int) -> list[tuple[Pattern, np.ndarray]]:
+    """Up to `variants` patterns of the members' sampled phis (M, 15): each the members' phis
+    (M, 15) laid out on the base's sides, facing it, at the members' median gap and height."""
+    phis = np.asarray(phis, dtype=np.float64)
+    oor = unpack_phi(phis)
+    half = oor.base_scale[0] / 2
+    side_length = {s: 2 * half[SIDES[s][2]] for s in SIDES}
+    width = float(np.max(oor.target_scale[:, 0])) * 1.05  # a little air between neighbours
+    depth = oor.target_scale[:, 2]
+    gap = float(np.clip(np.median([_side_gap(p) for p in phis]), -0.6 * np.max(depth), 0.5))
+    height = float(np.median(oor.translation[:, 1]))
+    laid = []
+    for pattern in patterns(len(phis), side_length, width)[:variants]:
+        slots = []
+        for side, (normal, sign, along) in SIDES.items():
+            k = pattern.counts[side]
+            for i in range(k):
+                slots.append((side, normal, sign, along, -half[along] + (i + 0.5) *
+                              side_length[side] / k))
+        out = phis.copy()
+        for m, (side, normal, sign, along, offset) in enumerate(slots):
+            translation = np.zeros(3)
+            translation[1] = height
+            translation[along] = offset
+            translation[normal] = sign * (half[normal] + gap + depth[m] / 2)
+            out[m] = pack_phi(_yaw_matrix(YAW[side]), translation, oor.target_scale[m],
+                              oor.base_scale[m])
+        laid.append((pattern, out))
+    return laid
+
+
+
+def _frame(phi: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+    """A member's rotation and centre in the base's space and its longest edge (base units)."""
+    oor = unpack_phi(phi)
+    return oor.rotation, oor.translation, float(np.max(oor.target_scale))
+
+
+def in_front_on_base(member_phi: np.ndarray, item_phi: np.ndarray) -> np.ndarray:
+    """A place setting: the item (sampled relative to the member, e.g. a plate in front of a
+    chair) put on the base's top in front of the member instead, inset from the base's edge by
+    its own depth and a margin, square to the side; returned relative to the member, as its
+    edge's phi. The member faces the base (around())."""
+    rotation, centre, member_unit = _frame(member_phi)
+    base = unpack_phi(member_phi).base_scale
+    item = unpack_phi(item_phi)
+    item_size = item.target_scale * member_unit  # in base units
+    facing = rotation @ np.array([0.0, 0.0, 1.0])  # the member's front, towards the base
+    normal = int(np.argmax(np.abs(facing[[0, 2]]))) * 2  # the side's normal axis: 0 or 2
+    sign = -np.sign(facing[normal])  # which side of the base the member is on
+    position = centre.copy()
+    position[normal] = sign * (base[normal] / 2 - item_size[2] / 2 - 0.02)
+    position[1] = base[1] / 2 + item_size[1] / 2  # resting on the base's top
+    relative = rotation.T @ (position - centre) / member_unit
+    return pack_phi(np.eye(3), relative, item.target_scale, item.base_scale)

@@ -1,0 +1,78 @@
+"""Sets laid out as patterns (oor_core/scene/sets.py): balanced sides, no corners, one gap."""
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from oor_core.geometry.oor_vector import pack_phi, unpack_phi
+from oor_core.scene.sets import around, in_front_on_base, is_beside, patterns
+
+BASE = np.array([1.0, 0.42, 0.5])  # a 1.8 x 0.75 x 0.9 m table in its own units
+CHAIR = np.array([0.25, 0.5, 0.28])
+
+
+def sampled_chairs(n, rng):
+    """Chairs as a model might sample them: beside the table, anywhere, facing anywhere."""
+    out = []
+    for _ in range(n):
+        side = rng.integers(4)
+        t = np.array([rng.uniform(-0.5, 0.5), -0.21 + 0.25, rng.uniform(-0.25, 0.25)])
+        axis = (0, 2)[side % 2]
+        t[axis] = (1 if side < 2 else -1) * (BASE[axis] / 2 + 0.05 + CHAIR[2] / 2)
+        angle = rng.uniform(0, 2 * np.pi)
+        c, s = np.cos(angle), np.sin(angle)
+        out.append(pack_phi(np.array([[c, 0, s], [0, 1, 0], [-s, 0, c]]), t, CHAIR, BASE))
+    return np.stack(out)
+
+
+@settings(max_examples=60, deadline=None)
+@given(n=st.integers(2, 8), seed=st.integers(0, 2**16))
+def test_every_pattern_balances_opposite_sides_and_keeps_chairs_off_the_corners(n, seed):
+    laid = around(sampled_chairs(n, np.random.default_rng(seed)), variants=4)
+    assert laid
+    for pattern, phis in laid:
+        c = pattern.counts
+        assert abs(c["front"] - c["back"]) <= 1 and abs(c["left"] - c["right"]) <= 1
+        oor = unpack_phi(phis)
+        extents = np.abs(oor.rotation) @ CHAIR / 2  # (n, 3) half extents
+        gaps = []
+        for t, e in zip(oor.translation, extents, strict=True):
+            out = np.abs(t) - BASE / 2 - e
+            normal = 0 if out[0] > out[2] else 2
+            gaps.append(out[normal])
+            along = 2 - normal
+            assert abs(t[along]) + e[along] <= BASE[along] / 2 + 1e-9  # within its side
+        assert max(gaps) - min(gaps) < 1e-9  # one distance from the edge for all
+        facing = np.einsum("nij,j->ni", oor.rotation, [0.0, 0.0, 1.0])
+        assert np.all(np.einsum("ni,ni->n", facing[:, [0, 2]], -oor.translation[:, [0, 2]])
+                      > 0)  # each faces the table
+
+
+def test_the_best_pattern_of_a_long_table_uses_its_long_sides_evenly():
+    lengths = {"front": 1.0, "right": 0.5, "back": 1.0, "left": 0.5}
+    assert patterns(4, lengths, 0.26)[0].counts == {"front": 2, "right": 0, "back": 2,
+                                                    "left": 0}
+    assert patterns(6, lengths, 0.26)[0].describe() == "3 front + 3 back"
+    assert patterns(30, lengths, 0.26) == []  # more chairs than the sides hold
+
+
+def test_beside_versus_on_top():
+    rng = np.random.default_rng(0)
+    assert is_beside(sampled_chairs(4, rng))
+    on_top = pack_phi(np.eye(3), [0.1, BASE[1] / 2 + 0.01, 0.0], [0.1, 0.02, 0.1], BASE)
+    assert not is_beside(on_top[None])
+
+
+def test_a_place_setting_lies_on_the_table_in_front_of_its_chair():
+    (_, chairs), *_ = around(sampled_chairs(2, np.random.default_rng(3)), variants=1)
+    plate = pack_phi(np.eye(3), [0.0, 0.0, 1.0], [0.5, 0.04, 0.5], CHAIR)  # anywhere
+    for chair in chairs:
+        setting = in_front_on_base(chair, plate)
+        c = unpack_phi(chair)
+        unit = np.max(c.target_scale)
+        placed = c.rotation @ (unpack_phi(setting).translation * unit) + c.translation
+        assert abs(placed[1] - (BASE[1] / 2 + 0.04 * unit / 2)) < 1e-9  # on the top
+        assert np.all(np.abs(placed[[0, 2]]) <= BASE[[0, 2]] / 2)  # within the table
+        axis = 0 if abs(c.translation[0]) > BASE[0] / 2 else 2
+        assert np.sign(placed[axis]) == np.sign(c.translation[axis])  # on the chair's side
+        assert abs(placed[2 - axis] - c.translation[2 - axis]) < 1e-9  # square to the chair
