@@ -15,6 +15,7 @@ Python environment are at the same path on every node (a shared file system), as
 
 from __future__ import annotations
 
+import hashlib
 import os
 import sys
 import tempfile
@@ -54,8 +55,9 @@ def _import_path(package: str, root: Path) -> str:
     if "." in package:
         raise JobError(f"--workers runs the add-on from its folder as `oor_arrange` (python "
                        f"oor_batch.py ...); this copy is loaded as {package}")
+    digest = hashlib.sha256(str(root).encode()).hexdigest()[:12]  # one folder per add-on copy
     for parent in (root / "build" / "ray-import-path", Path(tempfile.gettempdir()) /
-                   f"oor-ray-import-{os.getuid()}-{abs(hash(str(root)))}"):
+                   f"oor-ray-import-{os.getuid()}-{digest}"):
         link = parent / package
         try:
             parent.mkdir(parents=True, exist_ok=True)
