@@ -239,6 +239,22 @@ def _axes_of(relations: list[dict]) -> dict:
             if name in bpy.context.scene.objects}
 
 
+def placed_summary(report: dict) -> str:
+    """'Teacup -> Table (the prompt places ...)' for each relation of a job's report."""
+    return ", ".join(f"{r['target']} -> {r['base']}" + (f" ({r['roles']})" if r.get("roles")
+                                                         else "")
+                     for r in report["relations"])
+
+
+def job_outcome(job: Job, model_getter, watch: InterruptWatch | None = None) -> dict:
+    """One job run in its own boundary (one job never stops another): {"placed": summary} or
+    {"error": one line}. Interrupts are BaseExceptions and pass through."""
+    try:
+        return {"placed": placed_summary(run_job(job, model_getter, watch))}
+    except Exception as error:
+        return {"error": describe(error)}
+
+
 def run_job(job: Job, model_getter, watch: InterruptWatch | None = None) -> dict:
     watch = watch or InterruptWatch()
     scene = open_scene(job, watch)

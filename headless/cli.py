@@ -15,13 +15,13 @@ from pathlib import Path
 import bpy
 
 from ..bridge.model_service import SERVICE, ModelConfig
-from .batch import describe, run_job
+from .batch import describe, job_outcome
 from .jobs import Job, JobError, JobFile, JobLine
 from .outputs import remove_stale_temporaries
 from .registration import ensure_registered
 from .results import ResultsLog
 from .signals import BatchInterrupted, InterruptWatch
-from .tally import Tally, placed_summary
+from .tally import Tally
 
 COMMAND_LINE = "command line"
 
@@ -148,14 +148,8 @@ def run_lines(lines: Iterable[JobLine], model_getter, results: ResultsLog | None
                         state = "after"
                     continue
                 watch.published, started, state = False, time.perf_counter(), "during"
-                try:
-                    if line.error is not None:
-                        raise JobError(line.error)
-                    report = run_job(line.job, model_getter, watch)
-                except Exception as error:  # isolation: one job never stops another
-                    outcome = {"error": describe(error)}
-                else:
-                    outcome = {"placed": placed_summary(report)}
+                outcome = {"error": describe(JobError(line.error))} if line.error is not None \
+                    else job_outcome(line.job, model_getter, watch)
                 with watch.deferred():  # its line and its log entry are written whole, once
                     tally.finished(line, time.perf_counter() - started, worker, **outcome)
                     state = "after"
@@ -195,7 +189,8 @@ def main(argv: list[str]) -> int:
 
             return run_demo(Path(args.out), lambda: SERVICE.get(config),
                             render_picture=not args.no_render)
-        folders = {Path(out).parent for line in lines if line.job for out in line.job.outputs()}
+        folders = lines.folders if isinstance(lines, JobFile) else {
+            Path(out).parent for line in lines if line.job for out in line.job.outputs()}
         remove_stale_temporaries(folders, older_than=started)
         progress = {"auto": None, "bar": True, "lines": False}[args.progress]
         try:

@@ -315,6 +315,7 @@ class JobFile:
     def __init__(self, path: str, defaults: Job):
         self.path, self.defaults, self.name = path, defaults, Path(path).name
         self.total = 0
+        self.folders: set[Path] = set()  # where outputs go (stale temporaries are cleaned)
         self._writers: dict[bytes, int] = {}  # output digest -> first line writing it
         self._shared: dict[bytes, list[int]] = {}  # outputs written by several lines
         for number, job, _error in self._records():
@@ -327,6 +328,7 @@ class JobFile:
             for variant in job.variants():
                 self.total += 1
                 for output in variant.outputs():
+                    self.folders.add(Path(output).parent)
                     digest = _digest(output)
                     first = self._writers.setdefault(digest, number)
                     if first != number or digest in self._shared:

@@ -120,7 +120,7 @@ def run_parallel(lines, results: ResultsLog, workers: int | None, address: str |
 def _drive(ray, count: int, lines, tally: Tally, config: ModelConfig) -> int:
     from .worker import BatchWorker
 
-    cores = int(ray.cluster_resources().get("CPU", 1)) if ray.is_initialized() else 1
+    cores = int(ray.cluster_resources().get("CPU", 1))
     threads = config.cpu_threads or max(1, cores // count)
     remote = ray.remote(num_cpus=1, max_restarts=-1, max_task_retries=0)(BatchWorker)
     actors = [remote.remote(config.model_path, threads) for _ in range(count)]

@@ -11,13 +11,6 @@ from .jobs import JobLine
 from .results import ResultsLog
 
 
-def placed_summary(report: dict) -> str:
-    """'Teacup -> Table (the prompt places ...)' for each relation of a job's report."""
-    return ", ".join(f"{r['target']} -> {r['base']}" + (f" ({r['roles']})" if r.get("roles")
-                                                         else "")
-                     for r in report["relations"])
-
-
 class Tally:
     def __init__(self, total: int, results: ResultsLog, progress: bool | None = None):
         self.total, self.results = total, results

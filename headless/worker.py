@@ -9,12 +9,12 @@ from __future__ import annotations
 import os
 import socket
 import time
+from contextlib import suppress
 
 from ..bridge.model_service import SERVICE, ModelConfig
-from .batch import describe, run_job
+from .batch import job_outcome
 from .jobs import Job
 from .registration import ensure_registered
-from .tally import placed_summary
 
 
 def _ray_node() -> str:
@@ -32,23 +32,15 @@ class BatchWorker:
         self._unregister = ensure_registered()
         self.config = ModelConfig(model, "", threads)
         self.name = f"{socket.gethostname()}:{os.getpid()}{_ray_node()}"
-        self.load_error = None
-        try:
+        with suppress(Exception):  # a model that fails to load: each job then says why
             SERVICE.get(self.config)  # once, before the first job
-        except Exception as error:  # each job then says why the model is missing
-            self.load_error = describe(error)
 
     def ready(self) -> str:
         return self.name
 
     def run(self, job: Job) -> dict:
         started = time.perf_counter()
-        try:
-            report = run_job(job, lambda: SERVICE.get(self.config))
-        except Exception as error:  # isolation: reported, the worker goes on
-            outcome = {"error": describe(error)}
-        else:
-            outcome = {"placed": placed_summary(report)}
+        outcome = job_outcome(job, lambda: SERVICE.get(self.config))  # never raises
         return {**outcome, "seconds": time.perf_counter() - started, "worker": self.name}
 
     def close(self) -> str:

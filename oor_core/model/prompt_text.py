@@ -39,18 +39,24 @@ def echo(text: str, limit: int = ECHO_CHARS) -> str:
     return repr(text if len(text) <= limit else text[:limit - 3] + "...")
 
 
+def _cleaned(text, what: str, limit: int, empty: str, hint: str) -> str:
+    """`text` normalised, or PromptError when it is not text, empty or over `limit`."""
+    if not isinstance(text, str):
+        raise PromptError(f"the {what} must be text, not {type(text).__name__}")
+    cleaned = normalize_prompt(text)
+    if not cleaned:
+        raise PromptError(empty)
+    if len(cleaned) > limit:
+        raise PromptError(f"The {what} {echo(cleaned)} is {len(cleaned)} characters long; keep "
+                          f"it under {limit}{hint}")
+    return cleaned
+
+
 def clean_prompt(prompt) -> str:
     """The normalised prompt, or PromptError when it is not text, empty or too long."""
-    if not isinstance(prompt, str):
-        raise PromptError(f"the prompt must be text, not {type(prompt).__name__}")
-    text = normalize_prompt(prompt)
-    if not text:
-        raise PromptError("Type a prompt that describes the relation, e.g. 'A teapot pouring "
-                          "tea into a teacup'")
-    if len(text) > MAX_PROMPT_CHARS:
-        raise PromptError(f"The prompt {echo(text)} is {len(text)} characters long; keep it "
-                          f"under {MAX_PROMPT_CHARS} (one sentence about the two objects)")
-    return text
+    return _cleaned(prompt, "prompt", MAX_PROMPT_CHARS,
+                    "Type a prompt that describes the relation, e.g. 'A teapot pouring tea into "
+                    "a teacup'", " (one sentence about the two objects)")
 
 
 MAX_DESCRIPTION_CHARS = 2000  # a paragraph: a scene of a few dozen clauses
@@ -59,13 +65,6 @@ MAX_DESCRIPTION_CHARS = 2000  # a paragraph: a scene of a few dozen clauses
 def clean_description(text) -> str:
     """A whole scene's description, normalised like a prompt; PromptError when it is not text,
     empty or longer than a paragraph."""
-    if not isinstance(text, str):
-        raise PromptError(f"the description must be text, not {type(text).__name__}")
-    cleaned = normalize_prompt(text)
-    if not cleaned:
-        raise PromptError("Type a description of the scene, e.g. 'A desk with a monitor in the "
-                          "middle, the keyboard in front of it and a lamp on the left corner'")
-    if len(cleaned) > MAX_DESCRIPTION_CHARS:
-        raise PromptError(f"The description {echo(cleaned)} is {len(cleaned)} characters long; "
-                          f"keep it under {MAX_DESCRIPTION_CHARS}")
-    return cleaned
+    return _cleaned(text, "description", MAX_DESCRIPTION_CHARS,
+                    "Type a description of the scene, e.g. 'A desk with a monitor in the middle, "
+                    "the keyboard in front of it and a lamp on the left corner'", "")
