@@ -5,7 +5,8 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 BLENDER_EXT := $(PY) tools/blender_ext.py
 
-.PHONY: venv test lint pytest demo data train eval studies baselines bench assets scenes scale clean
+.PHONY: venv test lint pytest demo data train eval studies baselines bench assets scenes scale teach \
+  clean
 
 venv: $(STAMP)
 
@@ -112,7 +113,10 @@ scenes: $(STAMP)
 	$(PY) tools/eval_scene_collisions.py --json reports/scene_collisions.json
 	$(PY) tools/eval_pours.py --json reports/pours.json
 	$(PY) tools/eval_dining_sets.py --seeds 10 --json reports/dining_sets.json
-	$(PY) -m oor_core.evaluation.describe_eval --json reports/describe.json
+	for set in descriptions heldout blind blind2; do \
+	  $(PY) -m oor_core.evaluation.describe_eval --set tests/assets/descriptions/$$set.json \
+	    --json reports/describe_$$set.json || exit 1; \
+	done
 
 # Batches at scale (issue 21), side by side in one run: 200 pair jobs on one process, on
 # --workers 2 and on a two-node Ray cluster started here (outputs compared matrix by matrix); a
@@ -121,6 +125,23 @@ scenes: $(STAMP)
 scale: $(STAMP)
 	mkdir -p reports
 	$(PY) tools/bench_batch_scale.py --jobs 200 --repeats 2 --cluster --json reports/batch_scale.json
+
+# Teach it your own relations (issue 23, docs/TEACHING.md): two relations the library lacks, fine-tuned
+# on 1, 3 and 5 synthetic captures, asked on never-captured pairs of similar kinds (before/after);
+# the sidebar's timer while the worker trains; `make eval`'s ranked splits on both 5-capture
+# models (forgetting). About 25 minutes; wants an otherwise idle machine.
+TAUGHT := candle_at_a_corner-5 book_at_35_degrees-5
+teach: $(DATASET)
+	mkdir -p reports/teach
+	$(PY) -m oor_core.evaluation.teach_eval --captures 1 3 5 --queries 40 \
+	  --keep reports/teach/models --json reports/teach/few_shot.json
+	$(PY) tools/bench_finetune_ui.py --json reports/teach/finetune_ui.json
+	for model in $(TAUGHT); do for split in $(SPLITS); do \
+	  $(PY) -m oor_core.evaluation --sampler model --split $$split --dataset data/oor-v1 \
+	    --per-context $(EVAL_PER_CONTEXT) --option rank_from=16 \
+	    --option checkpoint=reports/teach/models/$$model.safetensors \
+	    --json reports/teach/eval_$${model}_$$split.json || exit 1; \
+	done; done
 
 # One zip per platform in dist/, runtime wheels bundled (tools/build_extension.py, docs/INSTALL.md).
 # EXTENSION_PLATFORMS: any of linux-x64 windows-x64 macos-arm64 (default all); downloads are

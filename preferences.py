@@ -1,14 +1,18 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Add-on preferences: model and text-encoder overrides, CPU threads.
+"""Add-on preferences: model and text-encoder overrides, CPU threads, the model in use.
 
 `get_preferences` also works when the add-on was registered without being enabled as an extension
-(tests, scripts that call register() directly): then the defaults apply.
+(tests, scripts that call register() directly): then the defaults apply. The model in use is the
+Model File when one is set, else the artist's active fine-tune (bridge/active_model.py), else the
+shipped model.
 """
 
 from dataclasses import dataclass
 
 import bpy
 from bpy.props import IntProperty, StringProperty
+
+from .bridge.active_model import describe_model, read_active
 
 
 @dataclass(frozen=True)
@@ -23,7 +27,8 @@ class OOR_AP_preferences(bpy.types.AddonPreferences):
 
     model_path: StringProperty(
         name="Model File",
-        description="OOR model (.safetensors) to use instead of the shipped one; empty for default",
+        description="OOR model (.safetensors) to use instead of the shipped one or your "
+                    "fine-tuned one; empty for those",
         subtype='FILE_PATH',
     )
     encoder_path: StringProperty(
@@ -39,21 +44,26 @@ class OOR_AP_preferences(bpy.types.AddonPreferences):
         default=0, min=0, max=64,
     )
 
-    def draw(self, _context):
+    def draw(self, context):
         layout = self.layout
         layout.use_property_split = True
         layout.prop(self, "model_path")
         layout.prop(self, "encoder_path")
         layout.prop(self, "cpu_threads")
+        row = layout.row()
+        row.label(text=f"Model in use: {describe_model(get_preferences(context).model_path)}",
+                  icon='MODIFIER')
+        if self.model_path or read_active():
+            row.operator("oor.use_shipped_model")
 
 
 def get_preferences(context=None) -> Settings:
     context = context or bpy.context
     addon = context.preferences.addons.get(__package__)
     if addon is None or addon.preferences is None:
-        return Settings()
+        return Settings(model_path=read_active())
     prefs = addon.preferences
-    return Settings(bpy.path.abspath(prefs.model_path) if prefs.model_path else "",
+    return Settings(bpy.path.abspath(prefs.model_path) if prefs.model_path else read_active(),
                     bpy.path.abspath(prefs.encoder_path) if prefs.encoder_path else "",
                     int(prefs.cpu_threads))
 

@@ -49,8 +49,8 @@ def load_model(config: ModelConfig):
 
     set_num_threads(config.cpu_threads or DEFAULT_THREADS)
     if config.model_path and not Path(config.model_path).is_file():
-        raise ModelLoadError(f"model file not found: '{config.model_path}' (see the add-on "
-                             "preferences, or clear the field to use the shipped model)")
+        raise ModelLoadError(f"model file not found: '{config.model_path}' (set another in the "
+                             "add-on preferences, or press Use Shipped Model)")
     try:
         encoder = _encoder_for(config.encoder_path) if config.encoder_path else None
         model = OORModel.load(config.model_path or None, encoder=encoder)
@@ -127,6 +127,11 @@ class ModelService:
             if self._model is None:
                 raise ModelLoadError(self._error or "the model is not loaded")
             return self._model
+
+    def loaded(self, config: ModelConfig):
+        """The model of `config` if it is loaded now, else None; never waits or loads."""
+        with self._lock:
+            return self._model if self._config == config else None
 
     def reset(self) -> None:
         """Forget the model (after the preferences change, or on unregister)."""

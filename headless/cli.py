@@ -61,6 +61,15 @@ def parser() -> argparse.ArgumentParser:
                    help="give targets the sampled size (proportions kept) instead of their own")
     p.add_argument("--model", default="", help="model .safetensors (default: the shipped one)")
     p.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: automatic)")
+    p.add_argument("--finetune", nargs="?", const="", default=None, metavar="FOLDER",
+                   help="first fine-tune --model (default: the shipped one) on the captures in "
+                        "FOLDER (default: the add-on's Your Relations); the jobs of this run, "
+                        "if any, then use the result")
+    p.add_argument("--finetune-out", default="", metavar="FILE.safetensors",
+                   help="where --finetune writes (default: a new file in the add-on's user "
+                        "folder, models/)")
+    p.add_argument("--finetune-steps", type=int, default=1500, metavar="N",
+                   help="training steps of --finetune (default 1500, about a minute)")
     p.add_argument("--results", metavar="FILE.jsonl",
                    help="one line per finished job (status, seconds, worker, outputs, error), "
                    "flushed as it goes")
@@ -181,9 +190,19 @@ def main(argv: list[str]) -> int:
     started = time.time()
     args = parser().parse_args(argv)
     config = ModelConfig(args.model, "", args.threads)
-    lines = [] if args.demo else _lines(args)
+    only_finetune = args.finetune is not None and not (
+        args.jobs or args.relation or args.description or args.suggest or args.demo)
+    lines = [] if args.demo or only_finetune else _lines(args)
     undo = ensure_registered()  # bpy hangs at exit with classes registered: always undone
     try:
+        if args.finetune is not None:
+            from .teach import finetune_from_args
+
+            tuned = finetune_from_args(args.finetune, args.finetune_out, args.finetune_steps,
+                                       args.model, args.threads)
+            if only_finetune:
+                return 0
+            config = ModelConfig(str(tuned), "", args.threads)
         if args.demo:
             from .demo import run_demo
 

@@ -1,8 +1,11 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The headless demo: a table, a teacup and the Utah teapot, arranged from two prompts.
+"""The headless demo: a tea table arranged from one description.
 
-`python oor_batch.py --demo` builds the scene, puts the cup on the table, then the teapot pouring
-into the cup, saves out/demo.blend and renders out/demo.png (Cycles on the CPU, small and quick).
+`python oor_batch.py --demo` builds a table, a saucer, a teacup, the Utah teapot, a plate and a
+vase, all off the table, reads DESCRIPTION as Describe Scene does (one relation per clause) and
+arranges the six objects together as Arrange Objects does (the saucer in the middle, the teapot
+pouring into the cup, the vase on a corner), saves out/demo.blend and renders out/demo.png
+(Cycles on the CPU, small and quick).
 """
 
 from __future__ import annotations
@@ -18,10 +21,8 @@ from .batch import apply_relations
 from .jobs import Job
 
 ASSETS = Path(__file__).resolve().parents[1] / "assets"
-DEMO_RELATIONS = [
-    ("Table", "Teacup", "A teacup on a table"),
-    ("Teacup", "Teapot", "A teapot pouring tea into a teacup"),
-]
+DESCRIPTION = ("A table with a saucer in the middle, a teacup on the saucer, the teapot pouring "
+               "tea into the cup, a plate next to the saucer and a vase on the back left corner")
 
 
 def _material(name, color, roughness=0.5):
@@ -61,10 +62,9 @@ def build_table():
     return _mesh_object("Table", verts, faces, _material("Wood", (0.35, 0.2, 0.1), 0.6))
 
 
-def build_teacup(segments=32):
-    """An open cup by revolving its wall profile (outer wall up, rim, inner wall down)."""
-    profile = [(0.030, 0.0), (0.036, 0.004), (0.045, 0.068), (0.046, 0.07), (0.041, 0.07),
-               (0.040, 0.066), (0.031, 0.008), (0.0, 0.008)]
+def _revolved(name, profile, material, location, segments=32):
+    """A closed, open-topped vessel by revolving its wall profile [(radius, height), ...] about
+    the local Z axis (the profile runs from the outer bottom edge to the inner floor)."""
     verts = [(0.0, 0.0, 0.0)]
     for i in range(segments):
         angle = 2 * math.pi * i / segments
@@ -75,9 +75,23 @@ def build_teacup(segments=32):
         a, b = 1 + i * ring, 1 + ((i + 1) % segments) * ring
         faces.append((0, b, a))  # bottom
         faces += [(a + k, b + k, b + k + 1, a + k + 1) for k in range(ring - 1)]
-    cup = _mesh_object("Teacup", verts, faces, _material("Porcelain", (0.92, 0.9, 0.85), 0.2))
-    cup.location = (0.35, -0.1, 0.0)  # on the floor: the relation puts it on the table
-    return cup
+    obj = _mesh_object(name, verts, faces, material)
+    obj.location = location  # on the floor: the description puts it on the table
+    return obj
+
+
+def build_tableware():
+    porcelain = _material("Porcelain", (0.92, 0.9, 0.85), 0.2)
+    _revolved("Teacup", [(0.030, 0.0), (0.036, 0.004), (0.045, 0.068), (0.046, 0.07),
+                         (0.041, 0.07), (0.040, 0.066), (0.031, 0.008), (0.0, 0.008)],
+              porcelain, (0.35, -0.9, 0.0))
+    _revolved("Saucer", [(0.05, 0.0), (0.07, 0.012), (0.072, 0.016), (0.068, 0.016),
+                         (0.05, 0.006), (0.0, 0.006)], porcelain, (0.8, -0.9, 0.0))
+    _revolved("Plate", [(0.08, 0.0), (0.12, 0.018), (0.125, 0.022), (0.12, 0.022),
+                        (0.08, 0.007), (0.0, 0.007)], porcelain, (1.2, -0.9, 0.0))
+    _revolved("Vase", [(0.04, 0.0), (0.07, 0.08), (0.06, 0.2), (0.035, 0.26), (0.04, 0.28),
+                       (0.033, 0.28), (0.0, 0.01)], _material("Celadon", (0.45, 0.6, 0.5), 0.3),
+              (-1.0, -0.9, 0.0))
 
 
 def import_teapot():
@@ -86,7 +100,7 @@ def import_teapot():
     teapot = bpy.context.selected_objects[0]
     teapot.name = "Teapot"
     teapot.scale = (0.042, 0.042, 0.042)  # 27 cm from spout to handle
-    teapot.location = (-0.3, 0.1, 0.75)
+    teapot.location = (-0.3, -1.0, 0.0)
     teapot.data.materials.append(_material("Glaze", (0.1, 0.25, 0.45), 0.15))
     for polygon in teapot.data.polygons:
         polygon.use_smooth = True
@@ -99,7 +113,7 @@ def build_demo_scene():
     floor_verts, floor_faces = _box(-4, 4, -4, 4, -0.02, 0.0)
     _mesh_object("Floor", floor_verts, floor_faces, _material("Floor", (0.6, 0.6, 0.62), 0.8))
     build_table()
-    build_teacup()
+    build_tableware()
     import_teapot()
     world = bpy.data.worlds.new("World")
     world.use_nodes = True
@@ -125,7 +139,7 @@ def _world_centre(obj) -> Vector:
 
 def aim_camera(scene, focus: Vector):
     camera = scene.camera
-    camera.location = focus + Vector((0.8, -0.95, 0.25))
+    camera.location = focus + Vector((0.75, -1.05, 0.45))
     camera.rotation_euler = (focus - camera.location).to_track_quat('-Z', 'Y').to_euler()
 
 
@@ -148,15 +162,15 @@ def render(scene, path: Path):
 def run_demo(out: Path, model_getter, render_picture: bool = True) -> int:
     out.mkdir(parents=True, exist_ok=True)
     scene = build_demo_scene()
-    results = []
-    for relation in DEMO_RELATIONS:
-        results += apply_relations(Job(relations=[relation], seed=0), model_getter)[0]
-    # frame the cup and the teapot together
-    centres = [_world_centre(scene.objects[name]) for name in ("Teacup", "Teapot")]
-    aim_camera(scene, (centres[0] + centres[1]) / 2)
+    results, extra = apply_relations(Job(description=DESCRIPTION, seed=0), model_getter)
+    # frame the arranged tableware
+    centres = [_world_centre(scene.objects[name])
+               for name in ("Saucer", "Teacup", "Teapot", "Plate", "Vase")]
+    aim_camera(scene, sum(centres, Vector()) / len(centres))
     blend = out / "demo.blend"
     bpy.ops.wm.save_as_mainfile(filepath=str(blend))
-    (out / "demo.json").write_text(json.dumps({"relations": results}, indent=2) + "\n")
+    (out / "demo.json").write_text(json.dumps({"description": DESCRIPTION, "relations": results,
+                                               **extra}, indent=2, default=str) + "\n")
     print(f"oor_batch: demo saved {blend}")
     if render_picture:
         render(scene, (out / "demo.png").resolve())

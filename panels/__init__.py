@@ -3,9 +3,17 @@
 
 import bpy
 
-from . import frame_overlay, object_panel, recent_prompts_menu, relation_list_panel, relation_panel
+from . import (
+    frame_overlay,
+    object_panel,
+    recent_prompts_menu,
+    relation_list_panel,
+    relation_panel,
+    your_relations_panel,
+)
 
-_MODULES = (recent_prompts_menu, relation_panel, relation_list_panel, object_panel)
+_MODULES = (recent_prompts_menu, relation_panel, relation_list_panel, object_panel,
+            your_relations_panel)
 
 
 def _classes():

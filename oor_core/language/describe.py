@@ -140,6 +140,20 @@ def split_clauses(description: str) -> list[list[tuple[str, bool]]]:
     return sentences
 
 
+def opens_with_and(description: str) -> list[bool]:
+    """Per sentence (as split_clauses splits them): whether its first clause is joined to the
+    next by a bare 'and' ('A wine bottle and two glasses on the tray'), so that it shares the
+    next clause's relation instead of being the sentence's topic ('A desk, a lamp on it')."""
+    out = []
+    for sentence in _SENTENCES.split(description):
+        sentence = sentence.strip()
+        if sentence:
+            first = _CLAUSES.search(sentence)
+            out.append(bool(first) and "," not in first.group() and
+                       first.group().split()[:1] == ["and"])
+    return out
+
+
 def _names_of(thing: SceneThing) -> list[list[str]]:
     """Word sequences that name the object: its category's names and synonyms, the category's
     head noun, and the readable words of the object's own name."""
@@ -201,6 +215,7 @@ class _Reader:
         self.after_with_seen = False
         self.contained: set[str] = set()  # objects put in others: poor landmarks for 'it'
         self.pending: list[_Mention] = []  # "a lamp and ...": waiting for the relation
+        self.coordinated = False  # the sentence's first clause, joined to the next by 'and'
 
     # ---- mentions ----------------------------------------------------------------------
     def mentions(self, clause: str) -> tuple[list[_Mention], list[str]]:
@@ -338,7 +353,8 @@ class _Reader:
             self.result.skipped.append(clause)
             return
         if not relational:
-            if objects and (self.sentence or self.after_with):  # "a lamp and a clock on it":
+            if objects and (self.sentence or self.after_with or self.coordinated):
+                # "a lamp and a clock on it", "A bottle and two glasses on the tray":
                 self.pending += objects  # the next relation holds for these too
                 self._remember(objects)
             elif objects:  # "A desk": the topic of what follows
@@ -505,9 +521,13 @@ class _Reader:
         if base is None:
             last = words[-1] if words else ""
             place = [w for w in words[target.end:] if w not in ("a", "an", "the", "of")]
-            if place and place[0] in ("in", "on") and set(place[1:]) <= _ON_TOP | _SIDES:
-                # "a monitor in the middle", "a lamp on the left corner": somewhere on the
-                # reference's top, said as the model knows resting
+            if place and place[0] in ("in", "on", "at") and set(place[1:]) <= _ON_TOP | _SIDES \
+                    and last in _PLACES:
+                # "a monitor in the middle", "a lamp on the left corner": a place on the
+                # reference's top (language/surface_places.py reads it from the prompt)
+                text += f" of the {under.category}"
+            elif place and place[0] in ("in", "on") and set(place[1:]) <= _ON_TOP | _SIDES:
+                # "a lamp on top": resting on the reference
                 text = f"{text[:words_of(text)[target.end - 1][2]]} on the {under.category}"
             elif last in PLACE_NOUNS:
                 text += f" of the {under.category}"
@@ -522,13 +542,13 @@ class _Reader:
         return text[:1].upper() + text[1:]
 
 
-# Places on a surface that the model knows only as resting on it: "in the middle of the desk",
-# "on the left corner of the desk", "on top of the shelf" -> "on the desk" (the model has no
-# notion of middles and corners; "at the end of the bed" or "on each side" stay: beside it).
-_ON_TOP = {"middle", "centre", "center", "corner", "top"}
+# Places on a reference's top: "in the middle of the desk", "on the left corner of the desk"
+# stay in the prompt (language/surface_places.py places them); "on top of the shelf" -> "on the
+# shelf". "At the end of the bed" or "on each side" stay: beside it.
+_PLACES = {"middle", "centre", "center", "corner"}
+_ON_TOP = {*_PLACES, "top"}
 _SIDES = {"left", "right", "front", "back", "far", "near", "rear"}
-_ON_TOP_OF = re.compile(r"\b(?:in|on)\s+(?:the\s+)?(?:(?:left|right|front|back|far|near|rear)"
-                        r"\s+)*(?:middle|centre|center|corner|top)\s+of\s+", re.IGNORECASE)
+_ON_TOP_OF = re.compile(r"\b(?:in|on)\s+(?:the\s+)?top\s+of\s+", re.IGNORECASE)
 
 
 def _singular_clause(text: str, thing, under) -> str:
@@ -561,9 +581,11 @@ def read_description(description: str, things: list[SceneThing]) -> Description:
     """The description as relations between `things`, with what it names that the scene does
     not have and the objects it never names."""
     reader = _Reader(things)
-    for clauses in split_clauses(description):
+    for clauses, coordinated in zip(split_clauses(description), opens_with_and(description),
+                                    strict=True):
         reader.topic, reader.sentence, reader.owner, reader.pending = [], [], [], []
-        for clause, after_with in clauses:
+        for number, (clause, after_with) in enumerate(clauses):
+            reader.coordinated = coordinated and number == 0
             if after_with and not reader.owner:  # the with-list is about the object before it
                 reader.owner = reader.previous[0] if reader.previous else reader.topic
                 if reader.owner:

@@ -19,7 +19,9 @@ import torch
 
 from ..geometry.oor_vector import PHI_DIM, R6, SCALES
 from ..geometry.rotation6d import matrix_to_r6, r6_to_matrix
+from ..geometry.surface_place import place_on_top
 from ..language.mentions import mark_roles
+from ..language.surface_places import read_place
 from .checkpoint import ModelLoadError, load_checkpoint, read_metadata
 from .ranking import DEFAULT_RANKING, candidate_energy
 from .samplers import SAMPLER_NAMES, Denoiser, SamplingError, run_sampler
@@ -116,7 +118,9 @@ class OORModel:
 
     def condition_text(self, prompt: str, base_name: str, target_name: str) -> str:
         """The prompt as the network was trained to read it: as written, or with its object
-        mentions replaced by role words (found by name, else by embedding similarity)."""
+        mentions replaced by role words (found by name, else by embedding similarity); a place
+        on the reference's top ("in the middle of") read as resting on it (surface_places.py)."""
+        prompt = read_place(prompt)[0]
         if self.prompt_roles != "marked":
             return prompt
         return mark_roles(prompt, target_name, base_name, self._similarity)
@@ -231,7 +235,8 @@ class OORModel:
                 phi, energy = phi[order], energy[order]
             else:
                 energy = np.zeros(num_candidates)
-        return Candidates(phi=phi, scores=energy, nfe=nfe, seed=int(seed), sampler=sampler)
+        return Candidates(phi=at_place(prompt, phi), scores=energy, nfe=nfe, seed=int(seed),
+                          sampler=sampler)
 
     def _energy(self, score, known_mask, phi: np.ndarray, mode: str, method: str, gen):
         """Ranking energies (rows,) of finished samples phi (..., 15); lower is better."""
@@ -272,8 +277,14 @@ class OORModel:
                     energy = self._energy(score, known_kw["known_mask"], phi, mode, ranking, gen)
                     best = np.argsort(energy.reshape(-1, draw).numpy(), axis=1, kind="stable")
                     phi = np.take_along_axis(phi, best[:, :num_samples, None], axis=1)
-                out[sl] = phi
+                out[sl] = [at_place(p, rows) for p, rows in zip(prompts[sl], phi, strict=True)]
         return out
+
+
+def at_place(prompt: str, phi: np.ndarray) -> np.ndarray:
+    """Samples of `prompt` moved to the place on the reference's top it names, if any."""
+    place = read_place(prompt)[1]
+    return phi if place is None else place_on_top(phi, place.x, place.z)
 
 
 def encoder_for_metadata(meta: dict, **options) -> TextEncoder:

@@ -16,6 +16,7 @@ import hashlib
 import importlib.util
 import json
 import os
+import threading
 import uuid
 from pathlib import Path
 
@@ -104,6 +105,9 @@ class TextEncoder:
             self._disk_dir = Path(cache_dir) / f"text-{tag[:16]}"
         self.cache_hits = 0
         self.cache_misses = 0
+        # One encoder may serve two threads (Apply Relation beside a fine-tune in Blender): the
+        # tokenizer and the shard files are used by one at a time, a batch at a time.
+        self._lock = threading.RLock()
 
     # ----------------------------------------------------------------- identity
     def _make_identity(self) -> dict:
@@ -130,6 +134,10 @@ class TextEncoder:
     # ------------------------------------------------------------------ loading
     def load(self) -> TextEncoder:
         """Load tokenizer and weights now (otherwise done by the first uncached encode)."""
+        with self._lock:
+            return self._load()
+
+    def _load(self) -> TextEncoder:
         if self._model is not None:
             return self
         try:
@@ -164,15 +172,17 @@ class TextEncoder:
         out = np.empty((len(texts), self.dim), dtype=np.float32)
         if not texts:
             return out
-        self._load_disk_cache()
+        with self._lock:
+            self._load_disk_cache()
         missing = sorted({t for t in texts if t not in self._memory})
         self.cache_misses += len(missing)
         self.cache_hits += len(texts) - len(missing)
         if missing:
             fresh = self._encode_uncached(missing)
-            for text, vec in zip(missing, fresh, strict=True):
-                self._memory[text] = vec
-            self._write_shard(missing, fresh)
+            with self._lock:
+                for text, vec in zip(missing, fresh, strict=True):
+                    self._memory[text] = vec
+                self._write_shard(missing, fresh)
         for i, text in enumerate(texts):
             out[i] = self._memory[text]
         return out
@@ -191,7 +201,8 @@ class TextEncoder:
             with torch.inference_mode():
                 for start in range(0, len(order), self.batch_size):
                     idx = order[start : start + self.batch_size]
-                    result[idx] = self._encode_batch([texts[i] for i in idx])
+                    with self._lock:
+                        result[idx] = self._encode_batch([texts[i] for i in idx])
         finally:
             if self.num_threads:
                 torch.set_num_threads(previous)

@@ -43,6 +43,7 @@ from ..geometry.box_pose import BoxPose
 from ..geometry.oor_vector import BASE_SCALE, PHI_DIM, R6, SCALES, TARGET_SCALE, TRANSLATION
 from ..geometry.placement import solid_scales
 from ..geometry.rotation6d import matrix_to_r6, r6_to_matrix
+from ..model.inference import at_place
 from ..model.ranking import candidate_energy
 from ..model.samplers import SAMPLER_NAMES, Denoiser, SamplingError, run_sampler
 from ..model.score_network import ConditionedScore, make_scale_cond
@@ -469,6 +470,9 @@ def sample_scene(model, edges: Sequence[SceneEdge], num_candidates: int = 8, see
         t2 = time.perf_counter()
         nfe = den.nfe
         phi = rows.finish(x, fixed_phi)
+        for i, edge in enumerate(edges):  # "a saucer in the middle of the table"
+            if edge.key not in (fixed_phi or {}):
+                phi[i] = at_place(edge.prompt, phi[i])
         scene = scene_losses_numpy(keys, phi, extra_collision_boxes)
         energy = np.zeros(num_candidates)
         if rank and num_candidates > 1:

@@ -125,6 +125,9 @@ class RecordingLayout:
         self.log.append(("operator", idname))
         return SimpleNamespace()  # operator properties are set on what it returns
 
+    def progress(self, text="", **_):
+        self.log.append(("progress", text))
+
     def template_list(self, *args, **_):
         self.log.append(("template_list", args[0]))
 

@@ -136,6 +136,19 @@ def main(zip_path: str, workdir: str, model: str) -> dict:
     found["user_dir_outside_code"] = not os.path.realpath(user_dir).startswith(
         os.path.realpath(installed))
 
+    # Teach it, as an artist who installed the zip would: Fine-tune from the sidebar (under -b it
+    # runs to the end), the new model in use at once, Apply Relation with it, then back.
+    found["finetune"] = in_context(bpy.ops.oor.finetune_model, steps=20)
+    active = sys.modules[MODULE + ".bridge.active_model"].read_active()
+    found["finetuned_model_in_user_folder"] = active.startswith(
+        os.path.join(os.path.realpath(user_dir), "models")) and os.path.isfile(active)
+    found["apply_with_finetuned"] = in_context(bpy.ops.oor.apply_relation, seed=7)
+    found["model_in_use_after_finetune"] = str(service.SERVICE.get(
+        service.ModelConfig.from_settings(
+            sys.modules[MODULE + ".preferences"].get_preferences())).path)
+    found["use_shipped"] = in_context(bpy.ops.oor.use_shipped_model)
+    found["active_after_revert"] = sys.modules[MODULE + ".bridge.active_model"].read_active()
+
     # Headless: the batch runner of the installed module, on a saved .blend ...
     blend = os.path.join(workdir, "scene.blend")
     bpy.ops.wm.save_as_mainfile(filepath=blend, copy=True)

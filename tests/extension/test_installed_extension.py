@@ -145,6 +145,14 @@ def test_captured_data_goes_to_extension_path_user(installed):
     assert installed["code_folder_unchanged"]
 
 
+def test_fine_tune_use_and_revert_in_the_installed_extension(installed):
+    assert installed["finetune"] == ["FINISHED"]
+    assert installed["finetuned_model_in_user_folder"]
+    assert installed["apply_with_finetuned"] == ["FINISHED"]
+    assert "/models/oor_finetuned-" in installed["model_in_use_after_finetune"]
+    assert installed["use_shipped"] == ["FINISHED"] and installed["active_after_revert"] == ""
+
+
 def test_headless_batch_through_the_installed_module(installed):
     assert installed["batch_exit"] == 0
     assert installed["batch_report"]["relations"] == 1

@@ -154,3 +154,23 @@ def test_settle_drops_the_cup_with_physics_in_one_undo_step(table_and_cup, capsy
     with window_context():
         bpy.ops.ed.undo()
     np.testing.assert_allclose(np.array(bpy.data.objects["Teacup"].matrix_world), before)
+
+
+@pytest.mark.parametrize("prompt, where", [
+    ("A teacup in the middle of the table", (0, 0)),
+    ("A teacup on the front right corner of the table", (1, -1)),  # front: the table's -Y
+])
+def test_a_place_on_the_top_is_where_the_cup_ends_up(table_and_cup, prompt, where):
+    table, cup = table_and_cup
+    bpy.context.scene.oor.prompt = prompt
+    assert apply() == {'FINISHED'}
+    local = np.linalg.inv(np.array(table.matrix_world))  # in the table's own axes
+    corners = world_corners(cup) @ local[:3, :3].T + local[:3, 3]
+    assert abs(corners[:, 2].min() - 0.75) <= SUPPORT_TOLERANCE_M  # resting on the top
+    centre = corners.mean(axis=0)[:2]
+    for axis, side in enumerate(where):
+        half = (1.2, 0.8)[axis] / 2
+        if side == 0:
+            assert abs(centre[axis]) < 0.01
+        else:  # in from that edge by the inset (3 % of 1.2 m) and the cup's half width
+            assert side * centre[axis] == pytest.approx(half - 0.036 - 0.04, abs=0.015)

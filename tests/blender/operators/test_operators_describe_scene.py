@@ -34,10 +34,10 @@ def test_the_description_fills_one_row_per_clause_and_names_what_it_left_out(des
     with window_context():
         assert bpy.ops.oor.describe_scene() == {'FINISHED'}
     rows = [(r.base.name, r.target.name, r.prompt) for r in settings.relations]
-    assert rows == [("Desk", "Monitor", "A monitor on the desk"),
+    assert rows == [("Desk", "Monitor", "A monitor in the middle of the desk"),
                     ("Monitor", "Keyboard", "The keyboard in front of the monitor"),
                     ("Keyboard", "Mouse", "A mouse to the right of the keyboard"),
-                    ("Desk", "Desk Lamp", "A lamp on the desk")]
+                    ("Desk", "Desk Lamp", "A lamp on the left corner of the desk")]
 
 
 def test_arrange_at_once_places_everything_on_the_desk_in_one_undo_step(desk_scene):
@@ -54,6 +54,13 @@ def test_arrange_at_once_places_everything_on_the_desk_in_one_undo_step(desk_sce
         assert abs(corners[:, 2].min() - top) < 0.02, name  # resting on the desk
         centre = corners.mean(axis=0)
         assert desk_box[:, 0].min() - 0.05 < centre[0] < desk_box[:, 0].max() + 0.05, name
+    middle = desk_box.mean(axis=0)
+    monitor = world_corners(bpy.data.objects["Monitor"]).mean(axis=0)
+    assert np.linalg.norm(monitor[:2] - middle[:2]) < 0.01  # "in the middle"
+    lamp = world_corners(bpy.data.objects["Desk Lamp"])
+    assert lamp[:, 0].min() - desk_box[:, 0].min() == pytest.approx(0.03 * 1.4, abs=0.01)
+    assert min(lamp[:, 1].min() - desk_box[:, 1].min(),  # "the left corner": in from the
+               desk_box[:, 1].max() - lamp[:, 1].max()) < 0.06  # left edge and the front or back
     np.testing.assert_array_equal(np.array(bpy.data.objects["Chair"].matrix_world),
                                   before["Chair"])  # not mentioned: left where it was
     with window_context():

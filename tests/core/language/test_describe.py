@@ -111,3 +111,15 @@ def test_fuzz_any_text_gives_relations_between_the_scene_objects_only(text):
         assert relation.base in names and relation.target in names
         assert relation.base != relation.target and relation.prompt
     assert set(result.unmentioned) <= names
+
+
+def test_a_sentence_that_opens_with_two_objects_gives_both_the_relation():
+    things = [SceneThing(n, c) for n, c in [("Tray", "tray"), ("Wine Bottle", "wine bottle"),
+                                             ("Wine Glass", "wine glass"),
+                                             ("Wine Glass.001", "wine glass")]]
+    got = {(r.base, r.target) for r in read_description(
+        "A wine bottle and two wine glasses on the tray", things).relations}
+    assert got == {("Tray", "Wine Bottle"), ("Tray", "Wine Glass"), ("Tray", "Wine Glass.001")}
+    desk = [SceneThing("Desk", "desk"), SceneThing("Lamp", "lamp")]
+    assert [(r.base, r.target) for r in read_description("A desk and a lamp on it",
+                                                          desk).relations] == [("Desk", "Lamp")]
