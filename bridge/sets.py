@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Sets arranged as sets in Arrange Objects and batch scenes: the relation list's rows that share
-a base and a prompt ("A chair around the dining table" four times) are laid out as one pattern
-around the base (oor_core/scene/sets.py) in every candidate, each candidate another pattern;
-what is placed relative to a member (a plate in front of each chair) follows its member."""
+a base and a prompt ("A chair around the dining table" four times, "A book on the shelf" three
+times) are laid out as one pattern around the base or in rows on its top
+(oor_core/scene/sets.py) in every candidate, each candidate another pattern; what is placed
+relative to a member (a plate in front of each chair) follows its member."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from ..oor_core.scene.sets import around, in_front_on_base, is_beside
+from ..oor_core.scene.sets import around, in_front_on_base, is_beside, is_on_top, on_top
 
 
 def shared_relations(request) -> list[list]:
@@ -25,28 +26,34 @@ def shared_relations(request) -> list[list]:
 
 
 def with_set_patterns(request, result):
-    """The sampled candidates with every set beside its base laid out as a pattern, and per
-    candidate what was laid out ("4 around 'Dining Table': 2 front + 2 back")."""
-    sets = [edges for edges in shared_relations(request)
-            if is_beside(np.concatenate([result.phi[e.key] for e in edges]))]
+    """The sampled candidates with every set beside its base, or on its top, laid out as a
+    pattern, and per candidate what was laid out ("4 around 'Dining Table': 2 front + 2 back",
+    "3 on 'Shelf': a row of 3")."""
+    sets = []
+    for edges in shared_relations(request):
+        sampled = np.concatenate([result.phi[e.key] for e in edges])
+        if is_beside(sampled):
+            sets.append((edges, around, "around"))
+        elif is_on_top(sampled):
+            sets.append((edges, on_top, "on"))
     if not sets:
         return result, [[] for _ in range(len(result))]
     phi = {key: values.copy() for key, values in result.phi.items()}
     said: list[list[str]] = [[] for _ in range(len(result))]
     candidates = len(result)
-    for edges in sets:
-        settings = _one_each(request, edges)
+    for edges, layout, where in sets:
+        settings = _one_each(request, edges) if layout is around else []
         for k in range(candidates):
             members = np.stack([phi[e.key][k] for e in edges])
-            laid = around(members, candidates)
+            laid = layout(members, candidates)
             if not laid:
-                break  # the base's sides hold fewer than the set: left as sampled
+                break  # the base's sides (or top) hold fewer than the set: left as sampled
             pattern, placed = laid[k % len(laid)]
             for edge, value in zip(edges, placed, strict=True):
                 phi[edge.key][k] = value
             for member, item in settings:  # "a plate in front of each chair": on the table
                 phi[item.key][k] = in_front_on_base(phi[member.key][k], phi[item.key][k])
-            said[k].append(f"{len(edges)} around '{edges[0].base}': {pattern.describe()}"
+            said[k].append(f"{len(edges)} {where} '{edges[0].base}': {pattern.describe()}"
                            + (f", one {settings[0][1].target_name} each" if settings else ""))
     from ..oor_core.scene.multi_object import consensus_poses  # torch: on first use
 

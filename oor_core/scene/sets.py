@@ -1,12 +1,14 @@
-"""Sets arranged as sets: objects that share one relation to one base (chairs around a table)
-are laid out as a pattern, not as independent samples.
+"""Sets arranged as sets: objects that share one relation to one base (chairs around a table,
+plates on it, books on a shelf) are laid out as a pattern, not as independent samples.
 
 The model still decides what the relation means for one member (how far from the edge a chair
 stands, at what height, which way it faces); the pattern decides where each member goes: spread
 evenly over the base's sides, at one distance from the edge, squared to the side and facing the
 base. The candidates of a scene differ in the pattern (2 + 2, 1 + 2 + 1, 3 + 3, ...), best
 first: opposite sides differ by at most one member, no member reaches past a corner, and the
-spacing is as even over the used sides as the counts allow.
+spacing is as even over the used sides as the counts allow. Members resting on the base's top
+are laid out in rows along its longer side (one row first, then two, ...), evenly spaced, turned
+alike and squared to its edges.
 
 All in the base's instance canonical space (DESIGN.md section 2: x width, y up, z front, unit =
 the base's longest edge), on phi vectors (oor_vector.py).
@@ -111,6 +113,71 @@ def around(phis: np.ndarray, variants: int) -> list[tuple[Pattern, np.ndarray]]:
         laid.append((pattern, out))
     return laid
 
+
+def is_on_top(phis: np.ndarray) -> bool:
+    """Do the sampled members rest on the base's top (above it, inside its footprint)?"""
+    oor = unpack_phi(np.asarray(phis, dtype=np.float64))
+    half = oor.base_scale / 2
+    t = oor.translation
+    inside = (np.abs(t[:, 0]) <= half[:, 0]) & (np.abs(t[:, 2]) <= half[:, 2])
+    return bool(np.mean(inside & (t[:, 1] > half[:, 1])) >= 0.5)
+
+
+@dataclass(frozen=True)
+class Rows:
+    counts: tuple[int, ...]  # members per row, back to front
+
+    def describe(self) -> str:
+        if len(self.counts) == 1:
+            return f"a row of {self.counts[0]}"
+        return f"{len(self.counts)} rows of " + " + ".join(map(str, self.counts))
+
+
+def _square(rotation: np.ndarray) -> np.ndarray:
+    """The sampled rotation turned about the vertical to the nearest quarter turn: the member
+    squared to the base's edges, standing or lying as sampled."""
+    front = rotation @ np.array([0.0, 0.0, 1.0])
+    yaw = np.arctan2(front[0], front[2]) if np.hypot(front[0], front[2]) > 1e-6 else 0.0
+    return _yaw_matrix(np.round(yaw / (np.pi / 2)) * (np.pi / 2) - yaw) @ rotation
+
+
+def on_top(phis: np.ndarray, variants: int) -> list[tuple[Rows, np.ndarray]]:
+    """Up to `variants` layouts of members resting on the base's top (M, 15): in one row along
+    the top's longer side, then two rows, ...; members evenly spaced along their row, rows
+    evenly spaced across the top, all turned alike and squared to the edges, resting on the
+    top, their narrower side along the row. A layout whose rows do not fit is not offered."""
+    phis = np.asarray(phis, dtype=np.float64)
+    oor = unpack_phi(phis)
+    half = oor.base_scale[0] / 2
+    along = 0 if half[0] >= half[2] else 2  # rows run along the longer side
+    across = 2 - along
+    squared = _square(oor.rotation[0])
+    # Of the two square turns, the one with the members' narrower side along the row (books
+    # spine out on a shelf); for round things either.
+    rotation = min((squared, _yaw_matrix(np.pi / 2) @ squared),
+                   key=lambda r: float(np.max(np.abs(r) @ (oor.target_scale.T / 2), axis=1)[along]))
+    extents = np.abs(rotation) @ (oor.target_scale.T / 2)  # (3, M) half extents, turned alike
+    width = 2 * float(np.max(extents[along])) * 1.05  # a little air between neighbours
+    depth = 2 * float(np.max(extents[across])) * 1.05
+    count = len(phis)
+    laid = []
+    for rows in range(1, count + 1):
+        counts = tuple(count // rows + (1 if r < count % rows else 0) for r in range(rows))
+        if rows * depth > 2 * half[across] or max(counts) * width > 2 * half[along]:
+            continue
+        out, m = phis.copy(), 0
+        for r, k in enumerate(counts):
+            for i in range(k):
+                translation = np.zeros(3)
+                translation[along] = -half[along] + (i + 0.5) * 2 * half[along] / k
+                translation[across] = -half[across] + (r + 0.5) * 2 * half[across] / rows
+                translation[1] = half[1] + extents[1, m]
+                out[m] = pack_phi(rotation, translation, oor.target_scale[m], oor.base_scale[m])
+                m += 1
+        laid.append((Rows(counts), out))
+        if len(laid) == variants:
+            break
+    return laid
 
 
 def _frame(phi: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:

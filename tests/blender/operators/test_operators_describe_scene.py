@@ -151,3 +151,27 @@ def test_arrange_at_once_that_cannot_arrange_keeps_the_rows_and_says_why(desk_sc
     assert len(settings.relations) == 2
     for name, matrix in before.items():
         np.testing.assert_array_equal(np.array(bpy.data.objects[name].matrix_world), matrix)
+
+
+def test_books_on_a_desk_are_set_in_a_row(addon):
+    desk = add_box("Desk", (1.2, 0.6, 0.75), center=(0, 0, 0.375))
+    for i in range(3):
+        add_box(f"Book.{i:03d}", (0.17, 0.23, 0.03), location=(3 + i, 0, 0),
+                center=(0, 0, 0.015))
+    settings = bpy.context.scene.oor
+    settings.describe_scope, settings.describe_arrange = 'VIEW_LAYER', True
+    settings.description = "Three books on the desk"
+    with window_context():
+        assert bpy.ops.oor.describe_scene() == {'FINISHED'}
+    top = world_corners(desk)[:, 2].max()
+    books = [world_corners(bpy.data.objects[f"Book.{i:03d}"]) for i in range(3)]
+    for corners in books:
+        assert abs(corners[:, 2].min() - top) < 0.005  # resting on the desk
+    centres = np.array(sorted(c.mean(axis=0)[0] for c in books))
+    np.testing.assert_allclose(np.diff(centres), 0.4, atol=0.005)  # a row along its length
+    depths = [c.mean(axis=0)[1] for c in books]
+    assert max(depths) - min(depths) < 0.005  # one row
+    yaws = [float(np.degrees(bpy.data.objects[f"Book.{i:03d}"].matrix_world.to_euler()[2]))
+            for i in range(3)]
+    assert max(yaws) - min(yaws) < 0.1  # all turned alike
+    assert min(yaws[0] % 90, 90 - yaws[0] % 90) < 0.1  # squared to the desk's edges

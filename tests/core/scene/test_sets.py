@@ -5,7 +5,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from oor_core.geometry.oor_vector import pack_phi, unpack_phi
-from oor_core.scene.sets import around, in_front_on_base, is_beside, patterns
+from oor_core.scene.sets import around, in_front_on_base, is_beside, is_on_top, on_top, patterns
 
 BASE = np.array([1.0, 0.42, 0.5])  # a 1.8 x 0.75 x 0.9 m table in its own units
 CHAIR = np.array([0.25, 0.5, 0.28])
@@ -76,3 +76,51 @@ def test_a_place_setting_lies_on_the_table_in_front_of_its_chair():
         axis = 0 if abs(c.translation[0]) > BASE[0] / 2 else 2
         assert np.sign(placed[axis]) == np.sign(c.translation[axis])  # on the chair's side
         assert abs(placed[2 - axis] - c.translation[2 - axis]) < 1e-9  # square to the chair
+
+
+SHELF = np.array([1.0, 0.3, 0.35])  # a 0.8 m shelf board, 24 cm high, 28 cm deep, in its units
+BOOK = np.array([0.04, 0.3, 0.2])  # a book standing, spine out
+
+
+def sampled_on_top(n, size, rng, base=SHELF):
+    """Objects as a model might sample them on a top: anywhere on it, turned anywhere."""
+    out = []
+    for _ in range(n):
+        angle = rng.uniform(0, 2 * np.pi)
+        c, s = np.cos(angle), np.sin(angle)
+        t = [rng.uniform(-0.4, 0.4), base[1] / 2 + size[1] / 2, rng.uniform(-0.1, 0.1)]
+        out.append(pack_phi(np.array([[c, 0, s], [0, 1, 0], [-s, 0, c]]), t, size, base))
+    return np.stack(out)
+
+
+@settings(max_examples=60, deadline=None)
+@given(n=st.integers(2, 12), seed=st.integers(0, 2**16))
+def test_members_on_a_top_rest_in_even_rows_squared_to_its_edges(n, seed):
+    sampled = sampled_on_top(n, BOOK, np.random.default_rng(seed))
+    assert is_on_top(sampled) and not is_beside(sampled)
+    laid = on_top(sampled, variants=3)
+    assert laid and len(laid[0][0].counts) == 1  # one row first when it fits
+    for rows, phis in laid:
+        oor = unpack_phi(phis)
+        np.testing.assert_allclose(oor.rotation, oor.rotation[:1].repeat(n, 0), atol=1e-9)
+        front = oor.rotation[0] @ [0, 0, 1]
+        assert min(abs(front[0]), abs(front[2])) < 1e-9  # squared to the edges
+        extents = np.abs(oor.rotation) @ BOOK / 2
+        bottom = oor.translation[:, 1] - extents[:, 1]
+        np.testing.assert_allclose(bottom, SHELF[1] / 2, atol=1e-9)  # resting on the top
+        assert np.all(np.abs(oor.translation[:, [0, 2]]) + extents[:, [0, 2]]
+                      <= SHELF[[0, 2]] / 2 + 1e-9)  # inside the top
+        start = 0
+        for k in rows.counts:  # evenly spaced along each row, no two overlapping
+            xs = np.sort(oor.translation[start:start + k, 0])
+            if k > 1:
+                np.testing.assert_allclose(np.diff(xs), SHELF[0] / k, atol=1e-9)
+                assert np.min(np.diff(xs)) >= 2 * extents[0, 0]
+            start += k
+
+
+def test_a_row_that_does_not_fit_becomes_two():
+    plate = np.array([0.14, 0.012, 0.14])  # 25 cm plates on the 1.8 m table above
+    sampled = sampled_on_top(8, plate, np.random.default_rng(1), base=BASE)
+    laid = on_top(sampled, variants=3)
+    assert laid[0][0].counts == (4, 4)
