@@ -106,13 +106,15 @@ assets: $(STAMP)
 # The 24 library scenes through Arrange Objects' own path with meshes: scenes whose final layout
 # has intersecting meshes and relations that hold, as sampled before and as laid out now
 # (settled, pushed apart, refused if still colliding); pours; dining tables with 2-8 chairs and
-# a plate before each, set as sets and as independent samples; descriptions read into relations
-# (tests/assets/descriptions). About five minutes.
+# a plate before each, set as sets and as independent samples; the test descriptions arranged
+# and their relations checked; descriptions read into relations (tests/assets/descriptions).
+# About eight minutes.
 scenes: $(STAMP)
 	mkdir -p reports
 	$(PY) tools/eval_scene_collisions.py --json reports/scene_collisions.json
 	$(PY) tools/eval_pours.py --json reports/pours.json
 	$(PY) tools/eval_dining_sets.py --seeds 10 --json reports/dining_sets.json
+	$(PY) tools/eval_described_scenes.py --json reports/described_scenes.json
 	for set in descriptions heldout blind blind2; do \
 	  $(PY) -m oor_core.evaluation.describe_eval --set tests/assets/descriptions/$$set.json \
 	    --json reports/describe_$$set.json || exit 1; \

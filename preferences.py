@@ -13,6 +13,12 @@ import bpy
 from bpy.props import IntProperty, StringProperty
 
 from .bridge.active_model import describe_model, read_active
+from .bridge.candidates import CACHE
+
+
+def _model_changed(_self, _context):
+    """Candidates sampled by the previous model must not be offered again."""
+    CACHE.clear()
 
 
 @dataclass(frozen=True)
@@ -30,12 +36,14 @@ class OOR_AP_preferences(bpy.types.AddonPreferences):
         description="OOR model (.safetensors) to use instead of the shipped one or your "
                     "fine-tuned one; empty for those",
         subtype='FILE_PATH',
+        update=_model_changed,
     )
     encoder_path: StringProperty(
         name="Text Encoder Folder",
         description="Local folder of a transformers text encoder (e.g. a T5 encoder) matching the "
                     "model; empty for the bundled all-MiniLM-L6-v2",
         subtype='DIR_PATH',
+        update=_model_changed,
     )
     cpu_threads: IntProperty(
         name="CPU Threads",

@@ -83,9 +83,15 @@ class FinetuneWorker:
         except FinetuneError as error:
             with self._lock:
                 self._error = str(error)
-        except (OSError, ValueError, RuntimeError, MemoryError) as error:
+        except Exception as error:  # any failure is reported, never a dead thread
             with self._lock:
-                self._error = f"fine-tuning failed: {error}; the active model is unchanged"
+                self._error = (f"fine-tuning failed ({type(error).__name__}: {error}); the "
+                               "active model is unchanged")
+
+    @property
+    def init_path(self) -> str:
+        """The model in use when the fine-tune started ("" = shipped)."""
+        return str(self._kwargs["init_path"] or "")
 
     def cancel(self) -> None:
         self._stop.set()
@@ -114,7 +120,7 @@ def adopt(worker: FinetuneWorker | None) -> None:
         _CURRENT.append(worker)
 
 
-def stop_current(timeout: float = 10.0) -> None:
+def stop_current(timeout: float = 30.0) -> None:
     """Cancel a running fine-tune and wait for it to stop (it checks between steps)."""
     worker = current()
     if worker is not None and worker.snapshot().running:

@@ -31,7 +31,7 @@ class ModelConfig:
         return cls(settings.model_path, settings.encoder_path, settings.cpu_threads)
 
 
-def _encoder_for(folder: str) -> TextEncoder:
+def encoder_for_folder(folder: str) -> TextEncoder:
     try:
         model_type = json.loads((Path(folder) / "config.json").read_text()).get("model_type", "")
     except (OSError, ValueError) as error:
@@ -52,7 +52,7 @@ def load_model(config: ModelConfig):
         raise ModelLoadError(f"model file not found: '{config.model_path}' (set another in the "
                              "add-on preferences, or press Use Shipped Model)")
     try:
-        encoder = _encoder_for(config.encoder_path) if config.encoder_path else None
+        encoder = encoder_for_folder(config.encoder_path) if config.encoder_path else None
         model = OORModel.load(config.model_path or None, encoder=encoder)
         model.encoder.encode(["a teacup on a table"])
     except TextEncoderError as error:

@@ -37,6 +37,20 @@ def enabled_rows(settings) -> list[RelationRow]:
     return rows
 
 
+def connected_groups(rows: list[RelationRow]) -> list[list[RelationRow]]:
+    """The rows split into groups that share no object ("a towel on the rack and a soap dish on
+    the sink": two), each in the rows' order, groups in the order of their first rows; each
+    group is arranged as its own scene around its own root."""
+    groups: list[tuple[set, list[int]]] = []  # (object names, row indices)
+    for index, row in enumerate(rows):
+        names = {row.base.name, row.target.name}
+        joined = [g for g in groups if g[0] & names]
+        groups = [g for g in groups if not g[0] & names]
+        groups.append((names.union(*(g[0] for g in joined)),
+                       sorted([i for g in joined for i in g[1]] + [index])))
+    return [[rows[i] for i in indices] for _, indices in sorted(groups, key=lambda g: g[1][0])]
+
+
 def check_graph(rows: list[RelationRow]) -> tuple[str, list[str]]:
     """(root name, node names in placement order) or RequestError naming the problem."""
     try:

@@ -289,6 +289,32 @@ def roles_note(request: SceneRequest) -> str:
     return "".join(f"; {part}" for part in (*request.swaps, *guessed))
 
 
+def require_groups_apart(arranged: list[tuple[SceneRequest, Layout, dict]]) -> None:
+    """RequestError naming the pair when objects of two groups arranged separately (rows that
+    share no object, relation_rows.connected_groups) would interpenetrate: each group's own
+    check sees only its own objects. `arranged`: (request, layout, meshes) per group."""
+    placed = [{name: meshes[name].moved(layout.matrices[name]) if name in layout.matrices
+               else meshes[name] for name in request.order}
+              for request, layout, meshes in arranged]
+    for i, group in enumerate(placed):
+        for other in placed[i + 1:]:
+            for a, mesh_a in group.items():
+                for b, mesh_b in other.items():
+                    if interpenetration(mesh_a, mesh_b, tolerance=CONTACT_TOLERANCE).colliding:
+                        raise RequestError(
+                            f"No arrangement without collisions: '{a}' and '{b}', arranged in "
+                            "separate groups, would interpenetrate; nothing was moved (try "
+                            "another seed)")
+
+
+def write_layouts(arranged: list[tuple[SceneRequest, Layout]]) -> None:
+    """write_layout for several groups: every object of every group moved, or none."""
+    moved = [request.objects[name] for request, layout in arranged for name in layout.matrices]
+    with unchanged_on_error(moved, (PREVIOUS_MATRIX_KEY,)):
+        for request, layout in arranged:
+            write_layout(request, layout.matrices)
+
+
 def require_no_collisions(layout: Layout) -> None:
     """RequestError naming the pairs when the chosen layout still has meshes inside each other:
     a layout is never applied, nor a batch job reported done, over intersecting meshes."""

@@ -11,6 +11,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from ..oor_core.language.surface_places import read_place
 from ..oor_core.scene.sets import around, in_front_on_base, is_beside, is_on_top, on_top
 
 
@@ -34,7 +35,8 @@ def with_set_patterns(request, result):
         sampled = np.concatenate([result.phi[e.key] for e in edges])
         if is_beside(sampled):
             sets.append((edges, around, "around"))
-        elif is_on_top(sampled):
+        elif is_on_top(sampled) and read_place(edges[0].prompt)[1] is None:
+            # rows with a place of their own ("a candle on a corner of the table") keep it
             sets.append((edges, on_top, "on"))
     if not sets:
         return result, [[] for _ in range(len(result))]

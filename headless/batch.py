@@ -22,7 +22,7 @@ from ..bridge.frames import axes_report, detect_again, forget_detections, set_ax
 from ..bridge.objects import BridgeError
 from ..bridge.pair import apply_candidate, candidates_for
 from ..bridge.physics_settle import settle_and_write
-from ..bridge.relation_rows import RelationRow
+from ..bridge.relation_rows import RelationRow, connected_groups
 from ..bridge.request import as_requested, build_request
 from ..bridge.scene import (
     build_scene_request,
@@ -30,9 +30,10 @@ from ..bridge.scene import (
     choose_candidate,
     current_phi,
     layout_from_phi,
+    require_groups_apart,
     require_no_collisions,
     scene_meshes,
-    write_layout,
+    write_layouts,
 )
 from ..bridge.sets import with_set_patterns
 from ..oor_core.errors import ModelLoadError, SamplingError
@@ -111,39 +112,54 @@ def _settle_scene(request) -> str:
 
 
 def _apply_scene(job: Job, model_getter) -> tuple[list[dict], dict]:
-    """Several relations sampled jointly (mode sample) or the current layout refined."""
+    """Several relations sampled jointly (mode sample) or the current layout refined; rows that
+    share no object ("a towel on the rack and a soap dish on the sink") are arranged as separate
+    groups, each around its own root, and written together or not at all."""
     rows = _scene_rows(job)
     depsgraph = bpy.context.evaluated_depsgraph_get()
+    arranged = []
     try:
-        request = build_scene_request(rows, depsgraph)
-        model = model_getter()
-        meshes = scene_meshes(request, depsgraph)
-        patterns = []
-        if job.mode == "refine":
-            refined = refine(model, request.edges, current_phi(request))
-            phi = refined.phi
-            layout = check_layout(request, layout_from_phi(request, phi), meshes)
-            losses = dict(refined.losses)
-        else:
-            result = sample_scene(model, request.edges, min(job.candidates, 8), job.seed)
-            result, patterns = with_set_patterns(request, result)
-            layout = choose_candidate(request, result, meshes)
-            phi = {key: values[layout.candidate] for key, values in result.phi.items()}
-            losses = {name: float(values[layout.candidate])
-                      for name, values in result.losses.items()}
-        require_no_collisions(layout)  # never "done" over intersecting meshes
-        write_layout(request, layout.matrices)  # all objects or none
-        settled = _settle_scene(request) if job.settle else None
+        model = None
+        for group in connected_groups(rows):
+            request = build_scene_request(group, depsgraph)
+            model = model or model_getter()
+            meshes = scene_meshes(request, depsgraph)
+            patterns = []
+            if job.mode == "refine":
+                refined = refine(model, request.edges, current_phi(request))
+                phi = refined.phi
+                layout = check_layout(request, layout_from_phi(request, phi), meshes)
+                losses = dict(refined.losses)
+            else:
+                result = sample_scene(model, request.edges, min(job.candidates, 8), job.seed)
+                result, patterns = with_set_patterns(request, result)
+                layout = choose_candidate(request, result, meshes)
+                phi = {key: values[layout.candidate] for key, values in result.phi.items()}
+                losses = {name: float(values[layout.candidate])
+                          for name, values in result.losses.items()}
+            require_no_collisions(layout)  # never "done" over intersecting meshes
+            sets = patterns[layout.candidate] if patterns and patterns[layout.candidate] else []
+            arranged.append((request, layout, meshes, phi, losses, sets))
+        require_groups_apart([(request, layout, meshes)
+                              for request, layout, meshes, *_ in arranged])
+        write_layouts([(request, layout) for request, layout, *_ in arranged])  # all or none
+        settled = [_settle_scene(request) for request, *_ in arranged] if job.settle else []
     except Exception as error:  # any failure fails this job alone, naming the scene
         raise JobError(f"scene with root '{rows[0].base.name}': {describe(error)}") from None
     relations = [{"base": edge.base, "target": edge.target, "prompt": edge.prompt,
                   "phi": [float(v) for v in phi[edge.key]],
-                  "supported": edge.target in layout.resting} for edge in request.edges]
-    check = {"root": request.root, "losses": losses, **({"settle": settled} if settled else {}),
-             **({"sets": patterns[layout.candidate]} if patterns and
-                patterns[layout.candidate] else {}),
-             "colliding_pairs": [list(pair) for pair in layout.colliding_pairs],
-             "roles": request.swaps}  # rows the prompt placed the other way round
+                  "supported": edge.target in layout.resting}
+                 for request, layout, _, phi, *_ in arranged for edge in request.edges]
+    groups = [{"root": request.root, "losses": losses, **({"sets": sets} if sets else {}),
+               **({"settle": settled[i]} if settled else {}),
+               "colliding_pairs": [list(pair) for pair in layout.colliding_pairs],
+               "roles": request.swaps}  # rows the prompt placed the other way round
+              for i, (request, layout, _, _, losses, sets) in enumerate(arranged)]
+    check = dict(groups[0])
+    if len(groups) > 1:  # the first group's figures at the top, as before; all of them here
+        check.update(groups=groups, colliding_pairs=[p for g in groups
+                                                     for p in g["colliding_pairs"]],
+                     roles=[r for g in groups for r in g["roles"]])
     return relations, check
 
 

@@ -189,6 +189,8 @@ def run_lines(lines: Iterable[JobLine], model_getter, results: ResultsLog | None
 def main(argv: list[str]) -> int:
     started = time.time()
     args = parser().parse_args(argv)
+    if args.finetune is None and (args.finetune_out or "--finetune-steps" in argv):
+        _fail("--finetune-out and --finetune-steps go with --finetune")
     config = ModelConfig(args.model, "", args.threads)
     only_finetune = args.finetune is not None and not (
         args.jobs or args.relation or args.description or args.suggest or args.demo)

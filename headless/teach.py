@@ -27,6 +27,11 @@ def finetune_from_args(folder: str, out: str, steps: int, init_model: str,
     set_num_threads(threads or None)
     source = Path(folder) if folder else captured_dataset_dir()
     target = Path(out) if out else new_model_path()
+    if target.suffix != ".safetensors" or target.exists():
+        print(f"oor_batch: --finetune-out {target}: "
+              + ("exists already; a fine-tune never overwrites a model" if target.exists()
+                 else "must name a new .safetensors file"), file=sys.stderr)
+        raise SystemExit(2)
     bar = None
 
     def progress(stage: str, done: int, total: int) -> None:
@@ -44,6 +49,10 @@ def finetune_from_args(folder: str, out: str, steps: int, init_model: str,
                               FinetuneSettings(steps=steps), progress=progress)
     except (CaptureError, FinetuneError) as error:
         print(f"oor_batch: --finetune {source}: {error}", file=sys.stderr)
+        raise SystemExit(2) from None
+    except Exception as error:  # a clear line and exit 2, never a traceback
+        print(f"oor_batch: --finetune {source}: fine-tuning failed ({type(error).__name__}: "
+              f"{error}); no model was written", file=sys.stderr)
         raise SystemExit(2) from None
     finally:
         if bar is not None:

@@ -5,16 +5,17 @@ import bpy
 from bpy.props import BoolProperty, IntProperty
 
 from ..bridge.model_service import SERVICE, ModelConfig
-from ..bridge.relation_rows import enabled_rows
+from ..bridge.relation_rows import connected_groups, enabled_rows
 from ..bridge.request import RequestError
 from ..bridge.scene import (
     build_scene_request,
     choose_candidate,
     describe,
+    require_groups_apart,
     require_no_collisions,
     roles_note,
     scene_meshes,
-    write_layout,
+    write_layouts,
 )
 from ..bridge.sets import with_set_patterns
 from ..oor_core.errors import ModelLoadError
@@ -50,27 +51,37 @@ class OOR_OT_arrange_scene(bpy.types.Operator):
     def execute(self, context):
         from ..oor_core.scene.multi_object import sample_scene  # torch: loaded on first use
         depsgraph = context.evaluated_depsgraph_get()
+        arranged = []
         try:
             with StatusProgress(context, "Arrange Objects", SCENE_STAGES) as progress:
-                request = build_scene_request(enabled_rows(context.scene.oor), depsgraph)
+                # Rows that share no object are separate groups, each around its own root.
+                groups = connected_groups(enabled_rows(context.scene.oor))
+                requests = [build_scene_request(group, depsgraph) for group in groups]
                 model = SERVICE.get(ModelConfig.from_settings(get_preferences(context)))
-                progress.stage("sampling")
-                result = sample_scene(model, request.edges, self.num_candidates, self.seed,
-                                      guidance=self.use_guidance)
-                result, patterns = with_set_patterns(request, result)
-                progress.stage("checking collisions")
-                layout = choose_candidate(request, result, scene_meshes(request, depsgraph))
-                require_no_collisions(layout)
+                for request in requests:
+                    progress.stage("sampling")
+                    result = sample_scene(model, request.edges, self.num_candidates,
+                                          self.seed, guidance=self.use_guidance)
+                    result, patterns = with_set_patterns(request, result)
+                    progress.stage("checking collisions")
+                    meshes = scene_meshes(request, depsgraph)
+                    layout = choose_candidate(request, result, meshes)
+                    require_no_collisions(layout)
+                    arranged.append((request, layout, meshes, patterns))
+                require_groups_apart([(r, layout, m) for r, layout, m, _ in arranged])
                 progress.stage("placing")
-                write_layout(request, layout.matrices)  # all objects or none
+                write_layouts([(r, layout) for r, layout, *_ in arranged])  # all or none
         except (RequestError, ModelLoadError, ValueError) as error:
             self.report({'ERROR'}, str(error))
             return {'CANCELLED'}
-        chosen = patterns[layout.candidate] if layout.candidate < len(patterns) else []
-        sets = f"; as sets: {'; '.join(chosen)}" if chosen else ""
-        self.report({'INFO'}, f"Arranged {len(layout.matrices)} objects around '{request.root}' "
-                           f"(candidate {layout.candidate + 1}): {describe(layout)}{sets}"
-                           f"{roles_note(request)}")
+        said = []
+        for request, layout, _, patterns in arranged:
+            chosen = patterns[layout.candidate] if layout.candidate < len(patterns) else []
+            sets = f"; as sets: {'; '.join(chosen)}" if chosen else ""
+            said.append(f"{len(layout.matrices)} objects around '{request.root}' (candidate "
+                        f"{layout.candidate + 1}): {describe(layout)}{sets}"
+                        f"{roles_note(request)}")
+        self.report({'INFO'}, "Arranged " + "; and ".join(said))
         return {'FINISHED'}
 
 

@@ -18,8 +18,9 @@ from ..bridge.active_model import (
     set_active,
 )
 from ..bridge.candidates import CACHE
-from ..bridge.model_service import DEFAULT_THREADS, SERVICE, ModelConfig
+from ..bridge.model_service import DEFAULT_THREADS, SERVICE, ModelConfig, encoder_for_folder
 from ..bridge.user_data import captured_dataset_dir, user_data_dir
+from ..oor_core.errors import ModelLoadError
 from ..oor_core.training.captures import CaptureError, CaptureStore
 from ..preferences import get_preferences
 
@@ -76,11 +77,18 @@ class OOR_OT_finetune_model(bpy.types.Operator):
         # Blender keeps the other core busy: the same thread count as inference.
         set_num_threads(settings.cpu_threads or DEFAULT_THREADS)
         # The loaded model's text encoder, when there is one: loading another would hold the
-        # interpreter lock for ~0.2 s (the tokenizer's file is parsed in one call).
+        # interpreter lock for ~0.2 s (the tokenizer's file is parsed in one call). Otherwise
+        # the encoder folder of the preferences, as the model service would load it.
         loaded = SERVICE.loaded(ModelConfig.from_settings(settings))
+        encoder = loaded.encoder if loaded is not None else None
+        if encoder is None and settings.encoder_path:
+            try:
+                encoder = encoder_for_folder(settings.encoder_path)
+            except ModelLoadError as error:
+                self.report({'ERROR'}, str(error))
+                return None
         worker = finetune_worker.FinetuneWorker(
-            captures, new_model_path(), settings.model_path, tuning,
-            encoder=loaded.encoder if loaded is not None else None,
+            captures, new_model_path(), settings.model_path, tuning, encoder=encoder,
             cache_dir=user_data_dir() / "cache" / "text")
         finetune_worker.adopt(worker)
         return worker
@@ -122,13 +130,37 @@ class OOR_OT_finetune_model(bpy.types.Operator):
         context.workspace.status_text_set(None)
         return self._finish(context, snapshot)
 
+    def cancel(self, context):
+        """Blender ended the modal operator (a file was loaded, the window closed): stop the
+        fine-tune and clear what it showed; the model in use stays."""
+        worker = finetune_worker.current()
+        if worker is not None:
+            worker.cancel()
+        context.window_manager.event_timer_remove(self._timer)
+        context.window_manager.progress_end()
+        if context.workspace is not None:
+            context.workspace.status_text_set(None)
+
     def _finish(self, context, snapshot):
         if snapshot.result is None:
             level = {'WARNING'} if snapshot.cancelled else {'ERROR'}
             self.report(level, snapshot.error or "fine-tuning did not finish; the model in use "
                                                  "is unchanged")
             return {'CANCELLED'}
-        set_active(snapshot.result.path)
+        worker = finetune_worker.current()
+        now = get_preferences(context).model_path
+        if worker is not None and now != worker.init_path:  # changed by hand meanwhile
+            self.report({'WARNING'}, f"The model in use changed while fine-tuning; kept it. The "
+                                     f"fine-tuned model is {snapshot.result.path} (set it as "
+                                     "Model File in the preferences to use it)")
+            return {'CANCELLED'}
+        try:
+            set_active(snapshot.result.path)
+        except OSError as error:
+            self.report({'ERROR'}, f"The fine-tuned model {snapshot.result.path} was written but "
+                                   f"could not be made the model in use: "
+                                   f"{error.strerror or error}")
+            return {'CANCELLED'}
         addon = context.preferences.addons.get(_PACKAGE)
         if addon is not None and addon.preferences is not None:  # a Model File would win over it
             addon.preferences.model_path = ""

@@ -4,7 +4,7 @@ desk", "a candle at the front right corner of the dresser".
 The model knows such relations only as resting on the reference (it has no notion of middles
 and corners: "in the middle of the desk" put the monitor on the floor in 2 of 3 seeds), so the
 prompt it reads says "on", and the place is applied to its samples afterwards
-(geometry/placement.place_on_top): the same height and turn, the footprint moved to the middle,
+(geometry/surface_place.place_on_top): the same height and turn, the footprint moved to the middle,
 or to a corner a few centimetres in from both edges. Only these two words of place are read:
 "on the left side of" is a relation beside the reference in the library's prompts, and "at the
 end of the bed" is beside it too.

@@ -3,8 +3,8 @@
 A capture folder holds `captures.jsonl` (one capture per line, the record users see in Your
 Relations and the input of a fine-tune) and, beside it, the same samples as an OOR dataset
 (`oor-v1/`, docs/DATASET.md) so that `python -m oor_core.training --finetune FOLDER` and any
-dataset tool read an exported folder as they read the library. Every write replaces whole
-files (temp file, then rename): a full disk or a crash leaves the previous captures intact.
+dataset tool read an exported folder as they read the library. Every save writes both beside
+the old ones and then swaps them in by renames: a full disk leaves the previous captures intact.
 Folders written by earlier versions (the dataset only) are read as captures without dates.
 """
 
@@ -47,13 +47,25 @@ class Capture:
     id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
 
     def __post_init__(self):
-        phi = np.asarray(self.phi, dtype=np.float64)
+        for name in ("prompt", "base", "target", "base_object", "target_object", "when",
+                     "encoder", "id"):
+            if not isinstance(getattr(self, name), str):
+                raise CaptureError(f"capture {self.id!r}: {name} must be text, got "
+                                   f"{getattr(self, name)!r}")
+        try:
+            phi = np.asarray(self.phi, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise CaptureError(f"capture {self.id}: phi must be 15 finite numbers") from None
         if phi.shape != (15,) or not np.all(np.isfinite(phi)):
             raise CaptureError(f"capture {self.id}: phi must be 15 finite numbers")
         for name in ("base_size", "target_size"):
             size = getattr(self, name)
-            if size is not None and (len(size) != 3 or not all(np.isfinite(size))
-                                     or min(size) < 0):
+            try:
+                bad = size is not None and (len(size) != 3 or not all(np.isfinite(size))
+                                            or min(size) < 0)
+            except TypeError:
+                bad = True
+            if bad:
                 raise CaptureError(f"capture {self.id}: {name} must be 3 sizes in metres")
         if not self.prompt.strip():
             raise CaptureError(f"capture {self.id}: the prompt is empty")
@@ -66,24 +78,18 @@ class Capture:
         known = {k: row[k] for k in ("prompt", "base", "target", "phi", "base_object",
                                      "target_object", "base_size", "target_size", "when",
                                      "encoder", "id") if k in row}
-        for key in ("phi", "base_size", "target_size"):
-            if known.get(key) is not None:
-                known[key] = tuple(float(v) for v in known[key])
+        try:
+            for key in ("phi", "base_size", "target_size"):
+                if known.get(key) is not None:
+                    known[key] = tuple(float(v) for v in known[key])
+        except (TypeError, ValueError):
+            raise CaptureError(f"capture {row.get('id', '?')!r}: phi and sizes must be lists of "
+                               "numbers") from None
         return cls(**known)
 
 
 def now_utc() -> str:
     return datetime.now(UTC).replace(microsecond=0).isoformat()
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    except OSError:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 def as_dataset(captures: list[Capture]) -> OORDataset:
@@ -148,8 +154,11 @@ class CaptureStore:
                         f"{self.file} line {number} was written by a newer version of the "
                         f"add-on (capture format {row['format']}, this one reads {FORMAT})")
                 out.append(Capture.from_json(row))
-            except CaptureError:
-                raise
+            except CaptureError as error:
+                if str(error).startswith(str(self.file)):
+                    raise
+                raise CaptureError(f"{self.file} line {number}: {error}; fix or delete that "
+                                   "line") from None
             except (ValueError, TypeError, KeyError) as error:
                 raise CaptureError(f"{self.file} line {number} is not a capture ({error}); "
                                    "fix or delete that line") from None
@@ -162,25 +171,50 @@ class CaptureStore:
             raise CaptureError(f"cannot read the captured dataset in {self.folder}: "
                                f"{error}") from None
         out = []
-        for phi, ci in zip(ds.phi, ds.context_index, strict=True):
+        for row, (phi, ci) in enumerate(zip(ds.phi, ds.context_index, strict=True)):
             prompts = ds.prompts_for(int(ci))
             if not prompts:
                 continue
             ctx = ds.contexts[int(ci)]
+            # The same id at every reading (Delete and "+" name captures by it); such a folder
+            # kept one prompt list per pair, so a sample takes its pair's first prompt.
             out.append(Capture(prompts[0].text, ctx.base, ctx.target,
-                               tuple(float(v) for v in phi)))
+                               tuple(float(v) for v in phi), id=f"{ds.content_hash[:8]}-{row}"))
         return out
 
     def save(self, captures: list[Capture]) -> None:
-        """Replace the folder's captures (the lines, then the dataset view)."""
+        """Replace the folder's captures: both views written beside the old ones first, then
+        swapped in by renames, so a failed write (a full disk) leaves the old ones whole."""
+        staging = self.folder / ".saving"
+        lines = staging / CAPTURES_FILE
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            _write_atomic(self.file, "".join(json.dumps(c.to_json(), ensure_ascii=False) + "\n"
-                                             for c in captures))
-            save_dataset(as_dataset(captures), self.folder)
+            shutil.rmtree(staging, ignore_errors=True)
+            staging.mkdir(parents=True)
+            lines.write_text("".join(json.dumps(c.to_json(), ensure_ascii=False) + "\n"
+                                     for c in captures), encoding="utf-8")
+            save_dataset(as_dataset(captures), staging)
+            self._swap_in(staging, lines)
         except OSError as error:
             raise CaptureError(f"could not write the captures to {self.folder}: "
                                f"{error.strerror or error}") from None
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+
+    def _swap_in(self, staging: Path, lines: Path) -> None:
+        current, retired = self.folder / VERSION, self.folder / ".retired"
+        shutil.rmtree(retired, ignore_errors=True)
+        had = current.exists()
+        if had:
+            os.replace(current, retired)
+        try:
+            os.replace(staging / VERSION, current)
+            os.replace(lines, self.file)
+        except OSError:
+            if had:  # the old dataset view back, as it was
+                shutil.rmtree(current, ignore_errors=True)
+                os.replace(retired, current)
+            raise
+        shutil.rmtree(retired, ignore_errors=True)
 
     def add(self, capture: Capture) -> list[Capture]:
         captures = [*self.load(), capture]

@@ -94,6 +94,9 @@ def heap_frozen():
     """Within: the objects that exist now are left out of garbage collection, so a full
     collection (triggered by the steps' own objects) scans only what is new. In Blender one
     such collection over the whole heap held the interpreter lock for 0.3 s mid-training."""
+    if gc.get_freeze_count():  # someone froze the heap already: leave it to them
+        yield
+        return
     gc.freeze()
     try:
         yield
@@ -199,6 +202,9 @@ def run_finetune(captures: list[Capture], out_path: str | os.PathLike,
         check_captures(captures, encoder.identity.get("name", ""))
 
         report("preparing the captures and the library replay", 0, 1)
+        if stop():
+            raise FinetuneCancelled("fine-tuning cancelled before training; the active model "
+                                    "is unchanged")
         replay = library_replay(settings)
         capture_rows = int(len(replay.phi) * settings.capture_share
                            / (1 - settings.capture_share))

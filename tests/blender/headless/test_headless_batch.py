@@ -225,3 +225,23 @@ def test_a_job_with_a_description_arranges_the_objects_it_names(tmp_path):
     for name in ("Monitor", "Keyboard"):
         low, _ = world_box(objects[name])
         assert abs(low[2] - desk_top[2]) <= 0.02, name
+
+
+def test_a_description_of_two_separate_groups_arranges_both(tmp_path):
+    bpy.ops.wm.read_factory_settings(use_empty=True)
+    add_box("Desk", (1.2, 0.6, 0.75), center=(0, 0, 0.375))
+    add_box("Side Table", (0.5, 0.5, 0.55), location=(3, 0, 0), center=(0, 0, 0.275))
+    add_box("Lamp", (0.15, 0.15, 0.4), location=(6, 0, 0), center=(0, 0, 0.2))
+    add_box("Vase", (0.12, 0.12, 0.3), location=(7, 0, 0), center=(0, 0, 0.15))
+    scene = tmp_path / "two.blend"
+    bpy.ops.wm.save_as_mainfile(filepath=str(scene))
+    out, report = tmp_path / "out.blend", tmp_path / "report.json"
+    result = run_batch("--blend", scene, "--description",
+                       "A lamp on the desk and a vase on the side table", "--save", out,
+                       "--report", report)
+    assert result.returncode == 0, result.stderr
+    check = json.loads(report.read_text())["scene_check"]
+    assert [g["root"] for g in check["groups"]] == ["Desk", "Side Table"]
+    objects = load_objects(out)
+    for base, target in (("Desk", "Lamp"), ("Side Table", "Vase")):
+        assert abs(world_box(objects[target])[0][2] - world_box(objects[base])[1][2]) <= 0.005

@@ -142,8 +142,9 @@ def test_chairs_around_a_table_are_set_as_a_set_with_a_plate_before_each(addon):
 
 def test_arrange_at_once_that_cannot_arrange_keeps_the_rows_and_says_why(desk_scene):
     settings = bpy.context.scene.oor
-    # two unrelated groups: rows are filled, but they are no single graph to arrange
-    settings.description = "A monitor on the desk. A lamp next to the chair"
+    # the keyboard relative to two objects that are themselves unrelated: two roots in one
+    # group, no graph to arrange; the rows are filled for the user to fix
+    settings.description = "The keyboard is on the desk. The keyboard is in front of the monitor."
     settings.describe_arrange = True
     before = {o.name: np.array(o.matrix_world) for o in bpy.context.scene.objects}
     with window_context():
@@ -175,3 +176,25 @@ def test_books_on_a_desk_are_set_in_a_row(addon):
             for i in range(3)]
     assert max(yaws) - min(yaws) < 0.1  # all turned alike
     assert min(yaws[0] % 90, 90 - yaws[0] % 90) < 0.1  # squared to the desk's edges
+
+
+def test_groups_that_share_no_object_are_arranged_each_around_its_root(addon):
+    desk = add_box("Desk", (1.2, 0.6, 0.75), center=(0, 0, 0.375))
+    side = add_box("Side Table", (0.5, 0.5, 0.55), location=(3, 0, 0), center=(0, 0, 0.275))
+    add_box("Lamp", (0.15, 0.15, 0.4), location=(6, 0, 0), center=(0, 0, 0.2))
+    add_box("Vase", (0.12, 0.12, 0.3), location=(7, 0, 0), center=(0, 0, 0.15))
+    roots = {name: np.array(bpy.data.objects[name].matrix_world) for name in ("Desk",
+                                                                               "Side Table")}
+    settings = bpy.context.scene.oor
+    settings.describe_scope, settings.describe_arrange = 'VIEW_LAYER', True
+    settings.description = "A lamp on the desk and a vase on the side table"
+    with window_context():
+        assert bpy.ops.oor.describe_scene() == {'FINISHED'}
+    for base, target in ((desk, "Lamp"), (side, "Vase")):
+        placed = world_corners(bpy.data.objects[target])
+        below = world_corners(base)
+        assert abs(placed[:, 2].min() - below[:, 2].max()) < 0.005, target  # resting on it
+        centre = placed.mean(axis=0)
+        assert below[:, 0].min() < centre[0] < below[:, 0].max(), target
+    for name, matrix in roots.items():  # each group's root stays where it was
+        np.testing.assert_array_equal(np.array(bpy.data.objects[name].matrix_world), matrix)

@@ -33,3 +33,8 @@ def test_the_footprint_moves_inside_the_top(yaw, x, z, depth, target, x_side, z_
             assert at == pytest.approx(room[axis] if before >= 0 else -room[axis], abs=1e-12)
         else:
             assert at == pytest.approx(side * room[axis], abs=1e-12)
+
+
+def test_a_sample_beside_the_base_is_left_where_it_is():
+    beside = pack_phi(np.eye(3), [0.7, 0.0, 0.1], [0.1, 0.2, 0.1], [1.0, 0.6, 0.5])
+    np.testing.assert_array_equal(place_on_top(beside, 0, 0), beside)

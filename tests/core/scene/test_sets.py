@@ -106,6 +106,7 @@ def test_members_on_a_top_rest_in_even_rows_squared_to_its_edges(n, seed):
         front = oor.rotation[0] @ [0, 0, 1]
         assert min(abs(front[0]), abs(front[2])) < 1e-9  # squared to the edges
         extents = np.abs(oor.rotation) @ BOOK / 2
+        assert extents[0, 0] <= extents[0, 2] + 1e-9  # the narrower side along the row
         bottom = oor.translation[:, 1] - extents[:, 1]
         np.testing.assert_allclose(bottom, SHELF[1] / 2, atol=1e-9)  # resting on the top
         assert np.all(np.abs(oor.translation[:, [0, 2]]) + extents[:, [0, 2]]

@@ -116,6 +116,8 @@ def test_a_failed_write_leaves_no_file_and_says_why(tmp_path, shipped):
 
 
 def test_captures_survive_a_failed_write(tmp_path):
+    from oor_core.dataset import load_dataset
+
     store = CaptureStore(tmp_path / "captured")
     first = captures_for(CORNER, 1)[0]
     store.add(first)
@@ -123,6 +125,33 @@ def test_captures_survive_a_failed_write(tmp_path):
     with file_size_limit(100 * 1024), pytest.raises(CaptureError, match="could not write"):
         store.add(big)
     assert [c.id for c in store.load()] == [first.id]
+    assert len(load_dataset(store.folder).phi) == 1  # the dataset view is the old one, whole
+    assert sorted(p.name for p in store.folder.iterdir()) == ["captures.jsonl", "oor-v1"]
+
+
+def test_a_capture_with_fields_of_the_wrong_type_is_named(tmp_path):
+    store = CaptureStore(tmp_path)
+    store.add(captures_for(CORNER, 1)[0])
+    row = json.loads(store.file.read_text())
+    with open(store.file, "a") as fh:
+        fh.write(json.dumps({**row, "id": "odd", "prompt": 5}) + "\n")
+    with pytest.raises(CaptureError, match=r"line 2.*prompt must be text"):
+        store.load()
+
+
+def test_captures_of_an_earlier_version_keep_their_ids(tmp_path):
+    from oor_core.dataset import OORDataset, append_captured, save_dataset
+
+    save_dataset(OORDataset(np.zeros((0, 15), np.float32), np.zeros(0, np.int64),
+                            np.zeros(0, dtype=str), [], []), tmp_path)
+    capture = captures_for(CORNER, 1)[0]
+    append_captured(tmp_path, [{"prompt": capture.prompt, "base": capture.base,
+                                "target": capture.target, "phi": list(capture.phi)}] * 2)
+    store = CaptureStore(tmp_path)
+    ids = [c.id for c in store.load()]
+    assert ids == [c.id for c in store.load()] and len(set(ids)) == 2
+    store.delete(ids[0])
+    assert [c.id for c in store.load()] == ids[1:]
 
 
 def test_the_store_lists_deletes_and_exports(tmp_path):

@@ -1,0 +1,138 @@
+"""Scenes from one description, arranged as Describe Scene and Arrange Objects do: how many of
+the described relations hold, and whether any meshes collide (issue 22's arrangement table).
+
+    python tools/eval_described_scenes.py --json reports/described_scenes.json [--seed 0]
+
+Every description of the test sets (tests/assets/descriptions/*.json) whose objects all have a
+library category becomes a scene of boxes at the categories' typical sizes (canonical x width,
+y height, z depth -> Blender X, Z, Y), spread on the floor; the description is read and the
+scene arranged through the batch runner's own path (headless/batch.apply_relations: read,
+sampled jointly, sets laid out, settled, pushed apart, refused if still colliding). Each read
+relation is then checked with the library predicate of the relation it asks for (the family of
+the nearest library prompt, oor_core/evaluation/prompt_family.py) on the placed boxes. A scene
+the runner refuses counts all its relations as not held.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import pathlib
+from collections import Counter
+
+from blender_session import (
+    REPO,
+    addon_registered,
+    exit_hard,
+    fresh_scene,
+    scene_helpers,
+    write_json,
+)
+
+SETS = ("descriptions", "heldout", "blind", "blind2")
+
+
+def _build(case) -> dict:
+    from oor_arrange.oor_core.evaluation.describe_eval import scene_things
+    from oor_arrange.oor_core.training.retarget import typical_size
+
+    fresh_scene()
+    objects = {}
+    for i, thing in enumerate(scene_things(case)):
+        x, y, z = (float(v) for v in typical_size(thing.category))
+        objects[thing.name] = scene_helpers.add_box(thing.name, (x, z, y),
+                                                    location=(3.0 * i, -6.0, 0),
+                                                    center=(0, 0, y / 2))
+    return objects
+
+
+def _check(relations, families) -> list[dict]:
+    import bpy
+
+    from oor_arrange.bridge.scene_objects import read_object
+    from oor_arrange.oor_core.geometry.box_pose import relative_phi
+    from oor_arrange.oor_core.geometry.object_frame import object_frame
+    from oor_arrange.oor_core.relations.contexts import Context
+
+    depsgraph = bpy.context.evaluated_depsgraph_get()
+    out = []
+    for rel in relations:
+        base, target = read_object(bpy.data.objects[rel["base"]], depsgraph), \
+            read_object(bpy.data.objects[rel["target"]], depsgraph)
+        family, similarity = families.family(rel["prompt"], target.category, base.category)
+        phi = relative_phi(object_frame(base.geometry).pose, object_frame(target.geometry).pose)
+        held = bool(Context(family, base.category, target.category).accept(phi[None])[0])
+        out.append({"prompt": rel["prompt"], "family": family,
+                    "similarity": round(similarity, 3), "held": held})
+    return out
+
+
+def evaluate(seed: int) -> dict:
+    from oor_arrange.bridge.model_service import SERVICE, ModelConfig
+    from oor_arrange.headless.batch import apply_relations
+    from oor_arrange.headless.jobs import Job, JobError
+    from oor_arrange.oor_core.evaluation.describe_eval import scene_things
+    from oor_arrange.oor_core.evaluation.prompt_family import PromptFamilies
+    from oor_arrange.oor_core.language.describe import read_description
+    from oor_arrange.oor_core.relations.category_table import CATEGORIES
+
+    model = SERVICE.get(ModelConfig())
+    families = PromptFamilies(model.encoder)
+    rows = []
+    for name in SETS:
+        cases = json.loads((REPO / "tests" / "assets" / "descriptions" / f"{name}.json")
+                           .read_text())
+        for case in cases:
+            if any(t.category not in CATEGORIES for t in scene_things(case)):
+                rows.append({"set": name, "text": case["text"], "skipped": "an object has no "
+                             "library category (no typical size, no predicate)"})
+                continue
+            _build(case)
+            row = {"set": name, "text": case["text"]}
+            try:
+                _results, check = apply_relations(Job(description=case["text"], seed=seed),
+                                                  lambda: model)
+            except JobError as error:  # refused: every relation it read counts as not held
+                read = read_description(case["text"], scene_things(case)).relations
+                row.update(refused=str(error)[:300], relations=[
+                    {"prompt": r.prompt, "family": "(refused)", "held": False} for r in read])
+                rows.append(row)
+                continue
+            read = check.get("description", {}).get("relations", [])
+            row.update(colliding=check.get("colliding_pairs", []),
+                       relations=_check(read, families))
+            rows.append(row)
+    return {"seed": seed, "scenes": rows}
+
+
+def summary(report: dict) -> dict:
+    scenes = [r for r in report["scenes"] if "skipped" not in r]
+    relations = [rel for r in scenes for rel in r["relations"]]
+    refused = [r for r in scenes if "refused" in r]
+    by_family = Counter(rel["family"] for rel in relations)
+    held_by_family = Counter(rel["family"] for rel in relations if rel["held"])
+    return {
+        "scenes": len(scenes), "skipped": len(report["scenes"]) - len(scenes),
+        "refused": len(refused), "with_colliding_meshes": sum(bool(r.get("colliding"))
+                                                             for r in scenes),
+        "relations": len(relations), "held": sum(rel["held"] for rel in relations),
+        "held_share": round(sum(rel["held"] for rel in relations) / max(1, len(relations)), 3),
+        "per_family": {f: f"{held_by_family[f]}/{n}" for f, n in by_family.most_common()},
+    }
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--json", type=pathlib.Path)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+    with addon_registered():
+        report = evaluate(args.seed)
+    report["summary"] = summary(report)
+    print(json.dumps(report["summary"], indent=1))
+    write_json(args.json, report)
+    return 0
+
+
+if __name__ == "__main__":
+    exit_hard(main())
