@@ -123,12 +123,7 @@ class OORModel:
         prompt = read_place(prompt)[0]
         if self.prompt_roles != "marked":
             return prompt
-        return mark_roles(prompt, target_name, base_name, self._similarity)
-
-    def _similarity(self, phrases: list[str], name: str) -> np.ndarray:
-        vectors = self.encoder.encode([*phrases, name])
-        vectors = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
-        return vectors[:-1] @ vectors[-1]
+        return mark_roles(prompt, target_name, base_name, self.encoder.similarity)
 
     def text_features(self, prompts, base_names, target_names) -> torch.Tensor:
         """(Q, H) fused text features of the (c, B, T) triples, cached per triple."""

@@ -163,6 +163,12 @@ class TextEncoder:
         self._model = model
         return self
 
+    def similarity(self, phrases: list[str], name: str) -> np.ndarray:
+        """Cosine similarity of each phrase to `name` (how a prompt's mention is found by
+        meaning, language/mentions.py)."""
+        vectors = self.encode([*phrases, name])  # unit vectors already
+        return vectors[:-1] @ vectors[-1]
+
     # ----------------------------------------------------------------- encoding
     def encode(self, texts: list[str] | tuple[str, ...]) -> np.ndarray:
         """Embed `texts` -> (n, dim) float32 unit vectors; identical texts give identical rows."""

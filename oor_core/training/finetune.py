@@ -176,14 +176,6 @@ def merged(first: OORDataset, second: OORDataset) -> OORDataset:
         version=first.version, seed=first.seed)
 
 
-def _similarity(encoder):
-    def similarity(phrases, name):
-        vectors = encoder.encode([*phrases, name])
-        vectors = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
-        return vectors[:-1] @ vectors[-1]
-    return similarity
-
-
 def run_finetune(captures: list[Capture], out_path: str | os.PathLike,
                  init_path: str | os.PathLike | None = None,
                  settings: FinetuneSettings = FinetuneSettings(), *, encoder=None,
@@ -208,7 +200,7 @@ def run_finetune(captures: list[Capture], out_path: str | os.PathLike,
         replay = library_replay(settings)
         capture_rows = int(len(replay.phi) * settings.capture_share
                            / (1 - settings.capture_share))
-        taught = augment_captures(captures, capture_rows, settings.seed, _similarity(encoder))
+        taught = augment_captures(captures, capture_rows, settings.seed, encoder.similarity)
         if stop():
             raise FinetuneCancelled("fine-tuning cancelled before training; the active model "
                                     "is unchanged")
