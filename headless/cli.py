@@ -68,7 +68,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--finetune-out", default="", metavar="FILE.safetensors",
                    help="where --finetune writes (default: a new file in the add-on's user "
                         "folder, models/)")
-    p.add_argument("--finetune-steps", type=int, default=1500, metavar="N",
+    p.add_argument("--finetune-steps", type=int, default=None, metavar="N",
                    help="training steps of --finetune (default 1500, about a minute)")
     p.add_argument("--results", metavar="FILE.jsonl",
                    help="one line per finished job (status, seconds, worker, outputs, error), "
@@ -189,7 +189,7 @@ def run_lines(lines: Iterable[JobLine], model_getter, results: ResultsLog | None
 def main(argv: list[str]) -> int:
     started = time.time()
     args = parser().parse_args(argv)
-    if args.finetune is None and (args.finetune_out or "--finetune-steps" in argv):
+    if args.finetune is None and (args.finetune_out or args.finetune_steps is not None):
         _fail("--finetune-out and --finetune-steps go with --finetune")
     config = ModelConfig(args.model, "", args.threads)
     only_finetune = args.finetune is not None and not (
@@ -200,8 +200,9 @@ def main(argv: list[str]) -> int:
         if args.finetune is not None:
             from .teach import finetune_from_args
 
-            tuned = finetune_from_args(args.finetune, args.finetune_out, args.finetune_steps,
-                                       args.model, args.threads)
+            steps = 1500 if args.finetune_steps is None else args.finetune_steps
+            tuned = finetune_from_args(args.finetune, args.finetune_out, steps, args.model,
+                                       args.threads)
             if only_finetune:
                 return 0
             config = ModelConfig(str(tuned), "", args.threads)

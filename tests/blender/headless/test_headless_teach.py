@@ -68,3 +68,17 @@ def test_finetune_alone_without_captures_fails_clearly(tmp_path):
     assert result.returncode == 2
     assert f"--finetune {empty}: there are no captures to learn from" in result.stderr
     assert not (tmp_path / "m.safetensors").exists()
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--finetune-steps=40"], "--finetune-out and --finetune-steps go with --finetune"),
+    (["--finetune", "{captures}", "--finetune-out", "{tmp}/m.json"],
+     "must name a new .safetensors file"),
+    (["--finetune", "{captures}", "--finetune-steps", "0", "--finetune-out",
+      "{tmp}/m.safetensors"], "steps must be 1..200000"),
+])
+def test_finetune_options_are_checked_before_anything_runs(captures, tmp_path, args, message):
+    args = [a.format(captures=captures, tmp=tmp_path) for a in args]
+    result = run_batch(*args, user_dir=tmp_path / "u")
+    assert result.returncode == 2 and message in result.stderr
+    assert not list(tmp_path.glob("m.*"))

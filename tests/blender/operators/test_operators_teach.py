@@ -60,6 +60,15 @@ def panel_log():
     return log
 
 
+def preferences_log():
+    from oor_arrange.preferences import OOR_AP_preferences
+
+    log = []
+    OOR_AP_preferences.draw(SimpleNamespace(layout=RecordingLayout(log), model_path=""),
+                            bpy.context)
+    return log
+
+
 def test_capture_fine_tune_use_and_revert(user_dir):
     from oor_arrange.bridge.active_model import read_active
     from oor_arrange.oor_core.model.checkpoint import read_metadata
@@ -86,11 +95,16 @@ def test_capture_fine_tune_use_and_revert(user_dir):
     assert meta["finetune"]["settings"]["steps"] == 150
     assert any(entry[0] == "label" and "Fine-tuned on 5 capture(s)" in entry[1]
                for entry in panel_log())
+    preferences = preferences_log()  # the preferences say which model is in use
+    assert any(entry[0] == "label" and entry[1].startswith("Model in use: Fine-tuned on 5")
+               for entry in preferences)
+    assert ("operator", "oor.use_shipped_model") in preferences
 
     tuned_result = apply_to(stick)  # the new model is in use at once, no stale candidates
     assert not np.allclose(tuned_result, shipped_result, atol=1e-4)
     assert bpy.ops.oor.use_shipped_model() == {'FINISHED'}
     assert read_active() == ""
+    assert ("label", "Model in use: Shipped model") in preferences_log()
     np.testing.assert_allclose(apply_to(stick), shipped_result, atol=1e-6)
 
 
