@@ -22,14 +22,10 @@ import numpy as np
 
 from ..geometry.oor_vector import pack_phi, unpack_phi
 from ..relations.category_table import CATEGORIES
-from ..relations.frames import rot_y, rot_z
+from ..relations.frames import aabb_half, rot_y, rot_z
 
 # Book standing on its long edge with its thin axis along x (R0 e_x = z, e_y = x, e_z = y).
 _BOOK_UPRIGHT = np.array([[0.0, 1.0, 0.0], [0.0, 0.0, 1.0], [1.0, 0.0, 0.0]])
-
-
-def _halves(rotation, size):
-    return np.abs(rotation) @ (np.asarray(size) / 2.0)
 
 
 def _phi(rotation, position, target_m, base_m) -> np.ndarray:
@@ -42,7 +38,7 @@ def _metric(phi, base_m):
     """(rotation, position m, target half extents m along base axes, base half m)."""
     oor = unpack_phi(phi)
     unit = float(np.max(base_m))
-    return (oor.rotation, oor.translation * unit, _halves(oor.rotation, oor.target_scale * unit),
+    return (oor.rotation, oor.translation * unit, aabb_half(oor.rotation, oor.target_scale * unit),
             np.asarray(base_m) / 2.0)
 
 
@@ -68,7 +64,7 @@ class CandleAtCorner(TaughtRelation):
 
     def arrange(self, base_m, target_m, variant, rng):
         rotation = rot_y(np.array([rng.uniform(0, 2 * np.pi)]))[0]
-        half_t, half_b = _halves(rotation, target_m), np.asarray(base_m) / 2.0
+        half_t, half_b = aabb_half(rotation, target_m), np.asarray(base_m) / 2.0
         sx, sz = [(1, 1), (-1, 1), (-1, -1), (1, -1)][variant % 4]
         inset = rng.uniform(0.02, 0.06, 2)
         position = [sx * (half_b[0] - half_t[0] - inset[0]), half_b[1] + half_t[1],
@@ -93,7 +89,7 @@ class BookAtStudioAngle(TaughtRelation):
         side = 1 if variant % 2 == 0 else -1
         tilt = np.radians(self.ANGLE + rng.uniform(-2, 2))
         rotation = rot_z(np.array([side * tilt]))[0] @ _BOOK_UPRIGHT
-        half_t, half_b = _halves(rotation, target_m), np.asarray(base_m) / 2.0
+        half_t, half_b = aabb_half(rotation, target_m), np.asarray(base_m) / 2.0
         position = [side * (half_b[0] + half_t[0]), -half_b[1] + half_t[1],
                     rng.uniform(-0.2, 0.2) * half_b[2]]
         return _phi(rotation, position, target_m, base_m)

@@ -29,6 +29,7 @@ from ..relations.category_table import CATEGORIES
 from .mentions import words_of
 from .object_names import aliases, singular_forms
 from .roles import read_roles
+from .surface_places import SURFACE_PLACES
 
 NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
            "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "a pair of": 2,
@@ -122,13 +123,21 @@ class _Mention:
 def split_clauses(description: str) -> list[list[tuple[str, bool]]]:
     """Sentences, each a list of (clause, whether it follows 'with'); 'with' stays inside
     'aligned with' and the like."""
-    sentences = []
+    return [clauses for clauses, _ in _sentences(description)]
+
+
+def _sentences(description: str):
+    """Per sentence: its clauses (as split_clauses gives them) and whether its first clause is
+    joined to the next by a bare 'and' ('A wine bottle and two glasses on the tray'), so that it
+    shares the next clause's relation instead of being the sentence's topic ('A desk, a lamp on
+    it')."""
     for sentence in _SENTENCES.split(description):
         sentence = sentence.strip()
         if not sentence:
             continue
-        parts, start, with_ = [], 0, False
+        parts, start, with_, first = [], 0, False, None
         for match in _CLAUSES.finditer(sentence):
+            first = match.group() if first is None else first
             before = sentence[:match.start()].split()
             joins_with = "with" in match.group()
             if joins_with and before and before[-1].lower() in _KEEP_WITH:
@@ -136,22 +145,8 @@ def split_clauses(description: str) -> list[list[tuple[str, bool]]]:
             parts.append((sentence[start:match.start()], with_))
             start, with_ = match.end(), joins_with
         parts.append((sentence[start:], with_))
-        sentences.append([(p.strip(), w) for p, w in parts if p.strip()])
-    return sentences
-
-
-def opens_with_and(description: str) -> list[bool]:
-    """Per sentence (as split_clauses splits them): whether its first clause is joined to the
-    next by a bare 'and' ('A wine bottle and two glasses on the tray'), so that it shares the
-    next clause's relation instead of being the sentence's topic ('A desk, a lamp on it')."""
-    out = []
-    for sentence in _SENTENCES.split(description):
-        sentence = sentence.strip()
-        if sentence:
-            first = _CLAUSES.search(sentence)
-            out.append(bool(first) and "," not in first.group() and
-                       first.group().split()[:1] == ["and"])
-    return out
+        coordinated = first is not None and "," not in first and first.split()[:1] == ["and"]
+        yield [(p.strip(), w) for p, w in parts if p.strip()], coordinated
 
 
 def _names_of(thing: SceneThing) -> list[list[str]]:
@@ -545,7 +540,7 @@ class _Reader:
 # Places on a reference's top: "in the middle of the desk", "on the left corner of the desk"
 # stay in the prompt (language/surface_places.py places them); "on top of the shelf" -> "on the
 # shelf". "At the end of the bed" or "on each side" stay: beside it.
-_PLACES = {"middle", "centre", "center", "corner"}
+_PLACES = set(SURFACE_PLACES)
 _ON_TOP = {*_PLACES, "top"}
 _SIDES = {"left", "right", "front", "back", "far", "near", "rear"}
 _ON_TOP_OF = re.compile(r"\b(?:in|on)\s+(?:the\s+)?top\s+of\s+", re.IGNORECASE)
@@ -581,8 +576,7 @@ def read_description(description: str, things: list[SceneThing]) -> Description:
     """The description as relations between `things`, with what it names that the scene does
     not have and the objects it never names."""
     reader = _Reader(things)
-    for clauses, coordinated in zip(split_clauses(description), opens_with_and(description),
-                                    strict=True):
+    for clauses, coordinated in _sentences(description):
         reader.topic, reader.sentence, reader.owner, reader.pending = [], [], [], []
         for number, (clause, after_with) in enumerate(clauses):
             reader.coordinated = coordinated and number == 0

@@ -141,9 +141,11 @@ def find_mentions(prompt: str, target_name: str, base_name: str,
     return found
 
 
-def replace_mentions(prompt: str, spans: dict[str, tuple[int, int] | None]) -> str:
-    """Each role's span replaced by its role words ('the object', 'the reference')."""
-    words = {"target": TARGET_WORD, "base": BASE_WORD}
+def replace_mentions(prompt: str, spans: dict[str, tuple[int, int] | None],
+                     words: dict[str, str] | None = None) -> str:
+    """Each role's span replaced by 'the ' and its word: the role words ('the object', 'the
+    reference') unless `words` gives others (other objects' names)."""
+    words = words or {"target": TARGET_WORD, "base": BASE_WORD}
     text = prompt
     for role, span in sorted(((r, s) for r, s in spans.items() if s), key=lambda rs: -rs[1][0]):
         text = text[:span[0]] + f"the {words[role]}" + text[span[1]:]

@@ -17,11 +17,12 @@ from dataclasses import dataclass
 
 from ..geometry.surface_place import EDGE
 
+SURFACE_PLACES = ("middle", "centre", "center", "corner")  # the words of place read here
 # "in the middle of", "at the very centre of", "on the back left corner of", "in the corner of"
 _PLACE = re.compile(
     r"\b(?:in|on|at)\s+(?:the\s+|a\s+|one\s+|each\s+)?(?:very\s+)?"
     r"(?P<sides>(?:(?:front|back|rear|far|near|left-hand|right-hand|left|right)\s+)*)"
-    r"(?P<noun>middle|centre|center|corner)s?\s+of\s+",
+    rf"(?P<noun>{'|'.join(SURFACE_PLACES)})s?\s+of\s+",
     re.IGNORECASE)
 _X = {"left": -1, "left-hand": -1, "right": 1, "right-hand": 1}
 _Z = {"front": 1, "near": 1, "back": -1, "rear": -1, "far": -1}

@@ -81,8 +81,8 @@ def azimuth_of(v) -> np.ndarray:
 
 
 def aabb_half(rot, s_t) -> np.ndarray:
-    """Half extents along the base axes of boxes s_t rotated by rot."""
-    return np.einsum("nij,nj->ni", np.abs(rot), np.asarray(s_t) / 2)
+    """Half extents along the base axes of boxes s_t rotated by rot (one box or a batch)."""
+    return np.einsum("...ij,...j->...i", np.abs(rot), np.asarray(s_t) / 2)
 
 
 def corners(rot, t, s_t) -> np.ndarray:

@@ -92,6 +92,12 @@ def now_utc() -> str:
     return datetime.now(UTC).replace(microsecond=0).isoformat()
 
 
+def capture_context_id(prompt: str, base: str, target: str) -> str:
+    """One train context per prompt (case and spacing aside) and pair: a sample is never paired
+    with another capture's prompt."""
+    return f"capture:{' '.join(prompt.lower().split())}|{base}|{target}"
+
+
 def as_dataset(captures: list[Capture]) -> OORDataset:
     """The captures as an OOR dataset: one train context per (prompt, base, target) with that
     prompt, one row per capture (a context never pairs a sample with another capture's
@@ -102,7 +108,7 @@ def as_dataset(captures: list[Capture]) -> OORDataset:
     seen: set[tuple[str, int]] = set()
     rows = []
     for cap in captures:
-        cid = f"capture:{' '.join(cap.prompt.lower().split())}|{cap.base}|{cap.target}"
+        cid = capture_context_id(cap.prompt, cap.base, cap.target)
         if cid not in index:
             index[cid] = len(contexts)
             contexts.append(ContextRecord(cid, "captured", cap.base, cap.target, "train"))

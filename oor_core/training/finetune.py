@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ..dataset import OORDataset
+from ..dataset import OORDataset, with_library_rows
 from ..errors import ModelLoadError
 from ..model.checkpoint import load_checkpoint, read_metadata, save_checkpoint, sidecar_path
 from ..model.inference import DEFAULT_WEIGHTS, encoder_for_metadata
@@ -164,18 +164,6 @@ def library_replay(settings: FinetuneSettings) -> OORDataset:
                       prompts=prompts, version=lib.version, seed=lib.seed)
 
 
-def merged(first: OORDataset, second: OORDataset) -> OORDataset:
-    offset = len(first.contexts)
-    return OORDataset(
-        phi=np.concatenate([first.phi, second.phi]),
-        context_index=np.concatenate([first.context_index, second.context_index + offset]),
-        source=np.concatenate([first.source, second.source]),
-        contexts=[*first.contexts, *second.contexts],
-        prompts=[*first.prompts,
-                 *(replace(p, context_index=p.context_index + offset) for p in second.prompts)],
-        version=first.version, seed=first.seed)
-
-
 def run_finetune(captures: list[Capture], out_path: str | os.PathLike,
                  init_path: str | os.PathLike | None = None,
                  settings: FinetuneSettings = FinetuneSettings(), *, encoder=None,
@@ -206,7 +194,11 @@ def run_finetune(captures: list[Capture], out_path: str | os.PathLike,
                                     "is unchanged")
         report("reading the prompts", 0, 1)
         roles = init_meta.get("prompt_roles", "raw")
-        data = TrainingData.from_dataset(merged(taught, replay), encoder, prompt_roles=roles)
+        offset = len(taught.contexts)  # the replay's records after the captures'
+        fitted = with_library_rows(
+            taught, [replay.phi], [replay.context_index + offset], replay.contexts,
+            [replace(p, context_index=p.context_index + offset) for p in replay.prompts])
+        data = TrainingData.from_dataset(fitted, encoder, prompt_roles=roles)
 
     inherited = init_meta.get("training", {})
     config = TrainConfig(

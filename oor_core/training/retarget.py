@@ -25,8 +25,10 @@ import numpy as np
 
 from ..dataset import VERSION, ContextRecord, OORDataset, PromptRecord
 from ..geometry.oor_vector import pack_phi, unpack_phi
-from ..language.mentions import find_mentions
+from ..language.mentions import find_mentions, replace_mentions
 from ..relations.category_table import CATEGORIES
+from ..relations.frames import aabb_half
+from .captures import capture_context_id
 
 # Face relations per axis: (alpha, beta) with position = alpha * base half + beta * target
 # half + remainder; (0, 0) is the fractional reading.
@@ -53,14 +55,10 @@ class AxisReading:
     remainder: np.ndarray  # (3,) in base half extents along the axis
 
 
-def _half_extents(rotation: np.ndarray, s_t: np.ndarray) -> np.ndarray:
-    return np.abs(rotation) @ (np.asarray(s_t) / 2.0)
-
-
 def read_axes(phi) -> AxisReading:
     """How the captured target sits along each base axis (see the module docstring)."""
     oor = unpack_phi(np.asarray(phi, dtype=np.float64))
-    half_t = _half_extents(oor.rotation, oor.target_scale)
+    half_t = aabb_half(oor.rotation, oor.target_scale)
     half_b = oor.base_scale / 2.0
     alpha, beta, rest = np.zeros(3), np.zeros(3), np.zeros(3)
     for i in range(3):
@@ -82,7 +80,7 @@ def repose(phi, target_size, base_size) -> np.ndarray:
     unit = float(np.max(base_size))
     s_b = base_size / unit
     s_t = np.asarray(target_size, dtype=np.float64) / unit
-    half_t = _half_extents(oor.rotation, s_t)
+    half_t = aabb_half(oor.rotation, s_t)
     half_b = s_b / 2.0
     translation = reading.alpha * half_b + reading.beta * half_t + reading.remainder * half_b
     return pack_phi(oor.rotation, translation, s_t, s_b)
@@ -139,15 +137,6 @@ def _sizes(category: str, fallback: np.ndarray, rng, n: int) -> np.ndarray:
     return cat.sample_sizes(rng, n)
 
 
-def _rename(prompt: str, spans: dict, target: str, base: str) -> str:
-    """The prompt with each found mention replaced by 'the <new name>'."""
-    names = {"target": target, "base": base}
-    text = prompt
-    for role, span in sorted(((r, s) for r, s in spans.items() if s), key=lambda rs: -rs[1][0]):
-        text = text[:span[0]] + f"the {names[role]}" + text[span[1]:]
-    return text
-
-
 def augment_captures(captures, rows: int, seed: int = 0, similarity=None) -> OORDataset:
     """About `rows` training rows from the captures (shared evenly), as train contexts of the
     captured pairs resized and of substitute pairs, each prompt renamed to its pair."""
@@ -155,15 +144,14 @@ def augment_captures(captures, rows: int, seed: int = 0, similarity=None) -> OOR
     per_capture = max(SAMPLES_PER_PAIR, rows // max(1, len(captures)))
     contexts: list[ContextRecord] = []
     prompts: list[PromptRecord] = []
-    index: dict[tuple, int] = {}
+    index: dict[str, int] = {}
     phis, row_context = [], []
 
     def context_of(capture, base: str, target: str, text: str) -> int:
-        key = (" ".join(capture.prompt.lower().split()), base, target)
+        key = capture_context_id(capture.prompt, base, target)
         if key not in index:
             index[key] = len(contexts)
-            contexts.append(ContextRecord(f"capture:{key[0]}|{base}|{target}", "captured",
-                                          base, target, "train"))
+            contexts.append(ContextRecord(key, "captured", base, target, "train"))
             prompts.append(PromptRecord(text, index[key], base, target, "train"))
         return index[key]
 
@@ -180,7 +168,8 @@ def augment_captures(captures, rows: int, seed: int = 0, similarity=None) -> OOR
             plan += [(pairs[int(i)], SAMPLES_PER_PAIR) for i in picks]
         for (base, target), n in plan:
             own_pair = (base, target) == (capture.base, capture.target)
-            text = capture.prompt if own_pair else _rename(capture.prompt, spans, target, base)
+            text = capture.prompt if own_pair else replace_mentions(
+                capture.prompt, spans, {"target": target, "base": base})
             ci = context_of(capture, base, target, text)
             if own_pair:
                 jitter = np.exp(rng.normal(0.0, CAPTURED_SIZE_JITTER, (2, n, 3)))
