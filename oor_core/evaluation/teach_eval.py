@@ -80,6 +80,25 @@ class CandleAtCorner(TaughtRelation):
         return bool(on_top and upright and inside and corner)
 
 
+class AlongTheBackEdge(TaughtRelation):
+    """Upright on the top, against its back edge (2-6 cm in), near the middle of that edge."""
+
+    def arrange(self, base_m, target_m, variant, rng):
+        rotation = rot_y(np.array([rng.uniform(0, 2 * np.pi)]))[0]
+        half_t, half_b = aabb_half(rotation, target_m), np.asarray(base_m) / 2.0
+        position = [rng.uniform(-0.15, 0.15) * half_b[0], half_b[1] + half_t[1],
+                    -(half_b[2] - half_t[2] - rng.uniform(0.02, 0.06))]
+        return _phi(rotation, position, target_m, base_m)
+
+    def holds(self, phi, base_m, target_m):
+        rotation, p, half_t, half_b = _metric(phi, base_m)
+        on_top = abs((p[1] - half_t[1]) - half_b[1]) <= 0.02
+        upright = rotation[1, 1] >= np.cos(np.radians(15))
+        back = -0.01 <= half_b[2] + p[2] - half_t[2] <= 0.08  # its back side 0-8 cm in
+        middle = abs(p[0]) <= 0.3 * half_b[0]
+        return bool(on_top and upright and back and middle)
+
+
 class BookAtStudioAngle(TaughtRelation):
     """Standing on the same floor, leaning 35 degrees onto the base's side, touching it."""
 
@@ -111,6 +130,13 @@ RELATIONS = (
                    ("candlestick", "candle", "pepper grinder", "wine glass"),
                    ("dresser", "sideboard", "tv stand", "nightstand"),
                    ("vase", "mug", "alarm clock", "trophy")),
+    AlongTheBackEdge("candle along the back edge", "A candle at the back edge of the table",
+                     "The {target} goes along the back edge of the {base}", "dining table",
+                     "candle", ("desk", "coffee table", "kitchen table", "side table",
+                                "workbench"),
+                     ("candlestick", "candle", "pepper grinder", "wine glass"),
+                     ("dresser", "sideboard", "tv stand", "nightstand"),
+                     ("vase", "mug", "alarm clock", "trophy")),
     BookAtStudioAngle("book at 35 degrees", "A book leaning on the bookend",
                       "The {target} rests tilted against the {base}", "bookend", "book",
                       ("bookend", "canister", "jar", "milk jug"),
@@ -167,6 +193,8 @@ def main(argv=None) -> int:
     ap.add_argument("--steps", type=int, default=None)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--keep", metavar="DIR", help="keep the fine-tuned models here")
+    ap.add_argument("--only", nargs="+", metavar="NAME",
+                    help="measure only these relations (their names, e.g. 'book at 35 degrees')")
     ap.add_argument("--reuse", action="store_true",
                     help="measure the models already in --keep instead of fine-tuning again")
     ap.add_argument("--json", help="write the table here")
@@ -184,6 +212,8 @@ def main(argv=None) -> int:
     out_dir = Path(args.keep or tempfile.mkdtemp(prefix="oor-teach-"))
     out_dir.mkdir(parents=True, exist_ok=True)
     for relation in RELATIONS:
+        if args.only and relation.name not in args.only:
+            continue
         row = {"relation": relation.name, "captured": relation.prompt, "asked": relation.query,
                "before": success(shipped, relation, args.queries),
                "before_beyond": success(shipped, relation, args.queries, beyond=True)}

@@ -10,7 +10,7 @@ from oor_core.geometry.oor_vector import unpack_phi
 from oor_core.training.captures import Capture
 from oor_core.training.retarget import augment_captures, repose, substitutes
 
-CORNER, LEAN = RELATIONS
+CORNER, EDGE_OF_TOP, LEAN = RELATIONS
 sizes = st.tuples(*[st.floats(0.05, 2.0)] * 3)
 
 
