@@ -50,7 +50,13 @@ class RelationRequest:
         frames = tuple((g.up, g.front, *np.round(g.bbox_min, 9), *np.round(g.bbox_max, 9))
                        for g in (self.base.geometry, self.target.geometry))
         return (self.base.name, self.target.name, self.prompt,
-                tuple(np.round(self.known_scales, 9)), tuple(np.round(base_pose, 9)), frames)
+                _significant(self.known_scales), tuple(np.round(base_pose, 9)), frames)
+
+
+def _significant(values, digits: int = 5) -> tuple:
+    """Sizes to `digits` significant digits: a target written back to Blender (float32 matrix)
+    and read again differs in the 8th digit, and is still the same problem."""
+    return tuple(float(f"{float(v):.{digits}g}") for v in values)
 
 
 def check_prompt(prompt: str) -> str:

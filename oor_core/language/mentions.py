@@ -157,3 +157,36 @@ def mark_roles(prompt: str, target_name: str, base_name: str,
     """The prompt with each object's mention (and its article) replaced by 'the object' (the
     target) or 'the reference' (the base)."""
     return replace_mentions(prompt, find_mentions(prompt, target_name, base_name, similarity))
+
+
+_ROLE_MENTION = re.compile(rf"\bthe (?:{TARGET_WORD}|{BASE_WORD})\b", re.IGNORECASE)
+_COPULAS = {"is", "are", "was", "were", "be", "being", "been"}
+
+
+def relation_words(marked: str) -> str:
+    """The relation alone: a prompt in role words without its role mentions, copulas and
+    punctuation ("the object is under the reference." -> "under"). Whole sentences in role
+    words differ little to a sentence encoder ("... on the reference" and "... under the
+    reference" are 0.96 cosine-similar in MiniLM; "on" and "under" alone 0.43), so the network
+    also reads these few words on their own. The marked prompt when nothing else is left."""
+    kept = [w for w, _, _ in words_of(_ROLE_MENTION.sub(" ", marked))
+            if w.lower() not in _COPULAS]
+    return " ".join(kept).lower() or marked
+
+
+# How a model reads its prompt (`prompt_roles` in its metadata): as written, in role words, or
+# in role words plus the relation's own words as a fourth text (relation_words).
+PROMPT_ROLES = ("raw", "marked", "phrase")
+
+
+def condition_parts(text: str, base_name: str, target_name: str,
+                    prompt_roles: str) -> tuple[str, ...]:
+    """The texts a model embeds for one query, in its order: the conditioning text (already
+    in role words where the model reads them), the base's and the target's names, and for
+    'phrase' models the relation words."""
+    parts = (text, base_name, target_name)
+    return (*parts, relation_words(text)) if prompt_roles == "phrase" else parts
+
+
+def text_parts(prompt_roles: str) -> int:
+    return 4 if prompt_roles == "phrase" else 3

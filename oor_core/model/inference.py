@@ -20,7 +20,7 @@ import torch
 from ..geometry.oor_vector import PHI_DIM, R6, SCALES
 from ..geometry.rotation6d import matrix_to_r6, r6_to_matrix
 from ..geometry.surface_place import place_on_top
-from ..language.mentions import mark_roles
+from ..language.mentions import condition_parts, mark_roles
 from ..language.surface_places import read_place
 from .checkpoint import ModelLoadError, load_checkpoint, read_metadata
 from .ranking import DEFAULT_RANKING, candidate_energy
@@ -121,7 +121,7 @@ class OORModel:
         mentions replaced by role words (found by name, else by embedding similarity); a place
         on the reference's top ("in the middle of") read as resting on it (surface_places.py)."""
         prompt = read_place(prompt)[0]
-        if self.prompt_roles != "marked":
+        if self.prompt_roles == "raw":
             return prompt
         return mark_roles(prompt, target_name, base_name, self.encoder.similarity)
 
@@ -130,11 +130,11 @@ class OORModel:
         keys = list(zip(prompts, base_names, target_names, strict=True))
         todo = sorted({k for k in keys if k not in self._text_cache})
         if todo:
-            conditions = [(self.condition_text(c, b, t), b, t) for c, b, t in todo]
+            conditions = [condition_parts(self.condition_text(c, b, t), b, t, self.prompt_roles)
+                          for c, b, t in todo]
             texts = sorted({s for k in conditions for s in k})
             emb = dict(zip(texts, self.encoder.encode(texts), strict=True))
-            stacked = np.stack([np.concatenate([emb[c], emb[b], emb[t]])
-                                for c, b, t in conditions])
+            stacked = np.stack([np.concatenate([emb[s] for s in parts]) for parts in conditions])
             with torch.inference_mode():
                 feats = self.net.encode_text(torch.from_numpy(stacked))
             for key, feat in zip(todo, feats, strict=True):

@@ -30,6 +30,7 @@ SCALE_COND_DIM = 7  # 6 clean scales (normalised, zero when unknown) + 1 "known"
 @dataclass(frozen=True)
 class ScoreNetConfig:
     text_dim: int = 384
+    text_parts: int = 3  # embedded texts per query: c, B, T (+ the relation words, 4)
     hidden: int = 384
     depth: int = 3  # residual blocks in the fusion MLP
     pose_embed: int = 256
@@ -104,7 +105,7 @@ class ScoreNet(nn.Module):
             nn.Linear(cfg.time_embed, cfg.time_embed),
             nn.SiLU(),
         )
-        self.text_encoder = _mlp([3 * cfg.text_dim, cfg.text_embed, cfg.text_embed])
+        self.text_encoder = _mlp([cfg.text_parts * cfg.text_dim, cfg.text_embed, cfg.text_embed])
         self.scale_encoder = _mlp([SCALE_COND_DIM, cfg.scale_embed, cfg.scale_embed])
         fused = cfg.pose_embed + cfg.time_embed + cfg.text_embed + cfg.scale_embed
         self.fuse = nn.Linear(fused, cfg.hidden)
@@ -121,7 +122,8 @@ class ScoreNet(nn.Module):
         return (torch.log(sigma) - self._log_min) / self._log_range
 
     def encode_text(self, text_emb):
-        """(B, 3*text_dim) = [c, B, T] embeddings -> condition features; cache per query."""
+        """(B, parts*text_dim) = [c, B, T[, R]] embeddings -> condition features; cached per
+        query."""
         return self.text_encoder(text_emb)
 
     def forward(self, x, sigma, text_feat, scale_cond):

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from ..language.mentions import mark_roles
+from ..language.mentions import condition_parts, mark_roles, text_parts
 
 
 @dataclass
@@ -25,18 +25,25 @@ class PairTable:
     offsets: np.ndarray  # (C,) start of each context's prompts in `prompt_ids`
     counts: np.ndarray  # (C,) number of usable prompts per context (>= 1)
     prompt_ids: np.ndarray  # flat prompt indices into `text_ids`
-    text_ids: np.ndarray  # (P, 3) rows of the embedding table for (c, B, T)
+    text_ids: np.ndarray  # (P, parts) rows of the embedding table for (c, B, T[, R])
 
     def __len__(self) -> int:
         return len(self.phi)
 
     def draw(self, rng: np.random.Generator, batch: int) -> tuple[np.ndarray, np.ndarray]:
-        """-> (rows (B,), text_ids (B,3)) of `batch` random pairs."""
+        """-> (rows (B,), text_ids (B, parts)) of `batch` random pairs."""
         rows = rng.integers(0, len(self.phi), batch)
         ctx = self.row_context[rows]
         pick = (rng.random(batch) * self.counts[ctx]).astype(np.int64)
         prompts = self.prompt_ids[self.offsets[ctx] + pick]
         return rows, self.text_ids[prompts]
+
+    def other_prompts(self, rng: np.random.Generator, rows: np.ndarray) -> np.ndarray:
+        """text_ids (B, parts) of another random prompt of each row's context (the same one
+        where the context has only one)."""
+        ctx = self.row_context[rows]
+        pick = (rng.random(len(rows)) * self.counts[ctx]).astype(np.int64)
+        return self.text_ids[self.prompt_ids[self.offsets[ctx] + pick]]
 
 
 class TextTable:
@@ -55,7 +62,7 @@ class TextTable:
 
 def conditioning_text(prompt, prompt_roles: str) -> str:
     """What the network reads as c for a dataset prompt (names recorded, so marking is exact)."""
-    if prompt_roles == "marked":
+    if prompt_roles in ("marked", "phrase"):
         return mark_roles(prompt.text, prompt.target_name, prompt.base_name)
     return prompt.text
 
@@ -66,14 +73,14 @@ def build_pairs(dataset, text_table: TextTable, context_splits, prompt_splits,
     split is in `prompt_splits`. Contexts without such prompts are skipped. None when empty."""
     ctx_split = np.array([c.split for c in dataset.contexts])
     by_context: dict[int, list[int]] = {}
-    prompt_rows: list[tuple[int, int, int]] = []
+    prompt_rows: list[tuple[int, ...]] = []
     for p in dataset.prompts:
         ci = int(p.context_index)
         if ctx_split[ci] in context_splits and p.split in prompt_splits:
             by_context.setdefault(ci, []).append(len(prompt_rows))
-            prompt_rows.append((text_table.add(conditioning_text(p, prompt_roles)),
-                                text_table.add(p.base_name),
-                                text_table.add(p.target_name)))
+            texts = condition_parts(conditioning_text(p, prompt_roles), p.base_name,
+                                    p.target_name, prompt_roles)
+            prompt_rows.append(tuple(text_table.add(t) for t in texts))
     if not by_context:
         return None
     ctx_list = sorted(by_context)
@@ -91,7 +98,7 @@ def build_pairs(dataset, text_table: TextTable, context_splits, prompt_splits,
         offsets=offsets,
         counts=counts,
         prompt_ids=flat,
-        text_ids=np.asarray(prompt_rows, dtype=np.int64).reshape(-1, 3),
+        text_ids=np.asarray(prompt_rows, dtype=np.int64).reshape(-1, text_parts(prompt_roles)),
     )
 
 
@@ -124,6 +131,6 @@ class TrainingData:
         return cls(train, validation, table.embed(encoder))
 
     def condition(self, text_ids: np.ndarray) -> torch.Tensor:
-        """(B,3) text rows -> (B, 3*dim) concatenated [c, B, T] embeddings."""
+        """(B, parts) text rows -> (B, parts*dim) concatenated [c, B, T[, R]] embeddings."""
         emb = self.embeddings[torch.from_numpy(text_ids.reshape(-1))]
         return emb.reshape(len(text_ids), -1)

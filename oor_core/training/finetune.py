@@ -206,8 +206,9 @@ def run_finetune(captures: list[Capture], out_path: str | os.PathLike,
         warmup=min(100, settings.steps // 10), ema_decay=settings.ema_decay,
         p_known=float(inherited.get("p_known", 0.8)), seed=settings.seed,
         network=net.config.to_dict(), sde=sde.to_dict(), prompt_roles=roles,
-        **{k: float(inherited[k]) for k in ("text_noise", "name_dropout", "sigma_focus",
-                                            "sigma_focus_median", "sigma_focus_log_std")
+        **{k: float(inherited[k]) for k in ("text_noise", "name_dropout", "text_mixup",
+                                            "sigma_focus", "sigma_focus_median",
+                                            "sigma_focus_log_std")
            if k in inherited})
     trainer = Trainer(config, data, normalizer, net=net)
     trainer.ema.load_state_dict(trainer.net.state_dict())

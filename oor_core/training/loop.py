@@ -36,8 +36,13 @@ class TrainConfig:
     # Probability that a pair's base / target name embedding is zeroed (each independently): the
     # relation must then be read from the prompt, not recalled from the names' usual relations.
     name_dropout: float = 0.0
+    # Probability that a pair's prompt embedding is replaced by a random mixture (renormalised)
+    # of it and another train prompt of the same context: the phrasings of one relation then
+    # cover the space between them, where a new phrasing tends to fall.
+    text_mixup: float = 0.0
     # "raw": the prompt as written; "marked": its object mentions replaced by role words
-    # (language/mentions.py), so the prompt embedding carries the relation and not the objects.
+    # (language/mentions.py), so the prompt embedding carries the relation and not the objects;
+    # "phrase": marked, and the relation's words alone embedded as a fourth text.
     prompt_roles: str = "raw"
     # Fraction of each batch whose noise level is drawn log-normally around the levels where
     # the sampler decides contacts and modes (EDM's P_mean/P_std idea), the rest log-uniform.
@@ -59,13 +64,16 @@ def native_bf16() -> bool:
     return torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported()
 
 
-def drop_names(cond: torch.Tensor, p: float, gen: torch.Generator) -> torch.Tensor:
-    """cond (B, 3*D) = [c, B, T]: each row's B and T blocks zeroed with probability p each."""
-    n = cond.shape[0]
+def drop_names(cond: torch.Tensor, p: float, gen: torch.Generator,
+               dim: int) -> torch.Tensor:
+    """cond (B, parts*D) = [c, B, T[, R]]: each row's B and T blocks zeroed with probability p
+    each (the prompt's blocks are kept)."""
+    n, parts = cond.shape[0], cond.shape[1] // dim
     keep = (torch.rand(n, 2, generator=gen) >= p).to(cond.dtype)
-    mask = torch.cat([torch.ones(n, 1, dtype=cond.dtype), keep], 1)
-    # Broadcast over each block rather than materialising a (B, 3*D) mask: same products.
-    return (cond.view(n, 3, -1) * mask[:, :, None]).view(n, -1)
+    ones = torch.ones(n, 1, dtype=cond.dtype)
+    mask = torch.cat([ones, keep] + [ones] * (parts - 3), 1)
+    # Broadcast over each block rather than materialising a (B, parts*D) mask: same products.
+    return (cond.view(n, parts, -1) * mask[:, :, None]).view(n, -1)
 
 
 def auto_sigma_max(x_norm: torch.Tensor, seed: int = 0, n: int = 2000) -> float:
@@ -116,10 +124,13 @@ class Trainer:
         return c.lr * (floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * progress)))
 
     def batch(self, pairs: PairTable, x_norm: torch.Tensor, rng, gen, size: int,
-              p_known: float, sigma_focus: float = 0.0):
+              p_known: float, sigma_focus: float = 0.0, text_mixup: float = 0.0):
         rows, text_ids = pairs.draw(rng, size)
         x0 = x_norm[torch.from_numpy(rows)]
         cond = self.data.condition(text_ids)
+        if text_mixup > 0:
+            cond = self._mix_prompts(cond, self.data.condition(pairs.other_prompts(rng, rows)),
+                                     text_mixup, gen)
         t = self.sde.sample_time(size, gen)
         sigma = self.sde.sigma(t)
         if sigma_focus > 0:
@@ -131,6 +142,18 @@ class Trainer:
         weight = torch.ones_like(x0)
         weight[known, SCALES] = 0.0
         return x0, xt, sigma, cond, make_scale_cond(x0[:, SCALES], known), weight
+
+    def _mix_prompts(self, cond, other, p: float, gen):
+        """The prompt block of a random fraction p of rows mixed with another prompt's."""
+        dim = self.net.config.text_dim
+        n = cond.shape[0]
+        lam = torch.rand(n, 1, generator=gen)
+        mixed = lam * cond[:, :dim] + (1 - lam) * other[:, :dim]
+        mixed = mixed / mixed.norm(dim=1, keepdim=True).clamp_min(1e-6)
+        pick = torch.rand(n, generator=gen) < p
+        cond = cond.clone()
+        cond[pick, :dim] = mixed[pick]
+        return cond
 
     def _focus_sigma(self, sigma, fraction: float, gen):
         c = self.config
@@ -149,11 +172,12 @@ class Trainer:
         c = self.config
         rng, gen = _step_generators(c.seed, self.step)
         x0, xt, sigma, cond, scale_cond, weight = self.batch(
-            self.data.train, self._train_x, rng, gen, c.batch_size, c.p_known, c.sigma_focus)
+            self.data.train, self._train_x, rng, gen, c.batch_size, c.p_known, c.sigma_focus,
+            c.text_mixup)
         if c.text_noise > 0:
             cond = cond + c.text_noise * torch.randn(cond.shape, generator=gen)
         if c.name_dropout > 0:
-            cond = drop_names(cond, c.name_dropout, gen)
+            cond = drop_names(cond, c.name_dropout, gen, self.net.config.text_dim)
         for group in self.opt.param_groups:
             group["lr"] = self.lr_at(self.step)
         # Mixed precision: fp32 master weights, optimiser and loss; bf16 matrix products only

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import torch
 
+from ..language.mentions import PROMPT_ROLES, text_parts
 from ..model.checkpoint import load_checkpoint, save_checkpoint
 from ..model.inference import DEFAULT_WEIGHTS, OORModel, encoder_for_metadata
 from ..model.score_network import PhiSpace, ScoreNet, ScoreNetConfig, count_parameters
@@ -98,10 +99,15 @@ def parse_args(argv=None):
     ap.add_argument("--name-dropout", type=float, default=None, metavar="P",
                     help="zero each pair's base / target name embedding with probability P "
                          "(default 0; a fine-tune keeps its model's)")
-    ap.add_argument("--prompt-roles", choices=("raw", "marked"), default=None,
-                    help="condition on the prompt as written (raw) or with its object mentions "
-                         "replaced by role words (marked; default raw, a fine-tune keeps its "
+    ap.add_argument("--text-mixup", type=float, default=None, metavar="P",
+                    help="mix each pair's prompt embedding with another train prompt of its "
+                         "context with probability P (default 0; a fine-tune keeps its "
                          "model's)")
+    ap.add_argument("--prompt-roles", choices=PROMPT_ROLES, default=None,
+                    help="condition on the prompt as written (raw), with its object mentions "
+                         "replaced by role words (marked), or marked and the relation's own "
+                         "words embedded apart as a fourth text (phrase); default raw, a "
+                         "fine-tune keeps its model's")
     ap.add_argument("--extra-contexts", type=float, default=0.0, metavar="RATIO",
                     help="add up to RATIO x (train contexts per family) new category pairs from "
                          "the relation library's rules (held-out pairs and kinds stay out; "
@@ -169,6 +175,9 @@ def main(argv=None) -> int:
                              seed=args.seed, bf16=args.bf16, network=net.config.to_dict(),
                              sde=sde.to_dict(), **_noise_options(args, meta.get("training", {})))
         roles = args.prompt_roles or meta.get("training", {}).get("prompt_roles", "raw")
+        if text_parts(roles) != net.config.text_parts:
+            sys.exit(f"--prompt-roles {roles} needs a network that reads {text_parts(roles)} "
+                     f"texts; {init} reads {net.config.text_parts}")
         config = replace(config, prompt_roles=roles)
     else:
         encoder = TextEncoder(cache_dir=cache / "text")
@@ -188,7 +197,8 @@ def main(argv=None) -> int:
         x_norm = normalizer.normalize(torch.from_numpy(data.train.phi))
         sigma_max = args.sigma_max or auto_sigma_max(x_norm, args.seed)
         sde = VESDE(sigma_min=args.sigma_min, sigma_max=sigma_max)
-        net_cfg = ScoreNetConfig(text_dim=encoder.dim, sigma_min=sde.sigma_min,
+        net_cfg = ScoreNetConfig(text_dim=encoder.dim, text_parts=text_parts(roles),
+                                 sigma_min=sde.sigma_min,
                                  sigma_max=sde.sigma_max,
                                  **{k: v for k, v in (("hidden", args.hidden),
                                                       ("depth", args.depth)) if v})
@@ -283,11 +293,11 @@ def _augmented(dataset, args, finetune: bool) -> tuple:
 
 
 def _noise_options(args, inherited: dict) -> dict:
-    """Text noise, name dropout and noise-level focus: as given, else as the model being
+    """Text noise, name dropout, text mixup and noise-level focus: as given, else as the model being
     fine-tuned was trained (its metadata), else the TrainConfig defaults (off; median 0.3,
     log-std 1.2)."""
     defaults = {f.name: f.default for f in fields(TrainConfig)}
-    keys = ("text_noise", "name_dropout", "sigma_focus", "sigma_focus_median",
+    keys = ("text_noise", "name_dropout", "text_mixup", "sigma_focus", "sigma_focus_median",
             "sigma_focus_log_std")
     return {key: getattr(args, key) if getattr(args, key) is not None
             else float(inherited.get(key, defaults[key])) for key in keys}

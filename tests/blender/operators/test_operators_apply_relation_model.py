@@ -78,6 +78,19 @@ def test_one_undo_step_restores_and_redo_needs_no_model(table_and_cup, monkeypat
     assert not np.allclose(second, first)
 
 
+def test_another_candidate_of_the_placed_target_reuses_the_candidates(table_and_cup,
+                                                                        monkeypatch):
+    """The placed cup's matrix comes back from Blender in float32: still the same problem, so
+    asking for another candidate without undoing first does not run the model again."""
+    from oor_arrange.bridge.model_service import SERVICE
+
+    assert apply(seed=3) == {'FINISHED'}
+    first = np.array(bpy.data.objects["Teacup"].matrix_world)
+    monkeypatch.setattr(SERVICE, "get", lambda config: pytest.fail("the model ran again"))
+    assert apply(seed=3, candidate=2) == {'FINISHED'}
+    assert not np.allclose(np.array(bpy.data.objects["Teacup"].matrix_world), first)
+
+
 def test_next_previous_candidate_and_reset(table_and_cup):
     _table, cup = table_and_cup
     start = np.array(cup.matrix_world)

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from oor_core.language.mentions import mark_roles
+from oor_core.language.mentions import condition_parts, mark_roles, relation_words
 from oor_core.language.object_names import category_for_object_name
 from oor_core.language.roles import read_roles
 from oor_core.relations.category_table import CATEGORIES
@@ -78,6 +78,30 @@ def test_library_templates_with_any_category_pair_read_the_right_way_round():
 ])
 def test_mentions_become_role_words(prompt, target, base, marked):
     assert mark_roles(prompt, target, base) == marked
+
+
+@pytest.mark.parametrize("prompt, target, base, words", [
+    ("A mouse to the left of the laptop.", "mouse", "laptop", "to the left of"),
+    ("The laptop has a mouse to its left.", "mouse", "laptop", "has to its left"),
+    ("A ball lying under the desk", "ball", "desk", "lying under"),
+    ("The mug is on the table", "mug", "table", "on"),
+    ("The teapot is pouring tea into the teacup.", "teapot", "teacup", "pouring tea into"),
+    ("Desk with a lamp on it", "lamp", "desk", "with on it"),
+])
+def test_the_relation_words_are_the_prompt_without_its_objects(prompt, target, base, words):
+    assert relation_words(mark_roles(prompt, target, base)) == words
+
+
+def test_a_prompt_that_is_only_its_objects_keeps_its_marked_text_as_relation_words():
+    assert relation_words("the object, the reference") == "the object, the reference"
+
+
+def test_phrase_models_read_a_fourth_text_and_the_others_three():
+    marked = "the object under the reference"
+    assert condition_parts(marked, "desk", "ball", "phrase") == (marked, "desk", "ball", "under")
+    assert condition_parts(marked, "desk", "ball", "marked") == (marked, "desk", "ball")
+    assert condition_parts("A ball under a desk", "desk", "ball", "raw") == \
+        ("A ball under a desk", "desk", "ball")
 
 
 def test_a_mention_the_names_miss_is_found_by_similarity():

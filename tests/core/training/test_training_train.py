@@ -78,21 +78,57 @@ def test_sigma_focus_concentrates_noise_levels_where_the_sampler_decides(encoder
     assert trainer.validation_loss()["train"] < 0.8 * before
 
 
-def test_name_dropout_zeroes_whole_name_blocks_and_keeps_the_prompt():
+@pytest.mark.parametrize("parts", [3, 4])
+def test_name_dropout_zeroes_whole_name_blocks_and_keeps_the_prompt(parts):
     from oor_core.training.loop import drop_names
 
     d, n = 5, 4000
-    cond = torch.rand(n, 3 * d) + 0.5  # no zeros of its own
-    out = drop_names(cond, 0.25, torch.Generator().manual_seed(0))
+    cond = torch.rand(n, parts * d) + 0.5  # no zeros of its own
+    out = drop_names(cond, 0.25, torch.Generator().manual_seed(0), d)
     torch.testing.assert_close(out[:, :d], cond[:, :d], rtol=0, atol=0)  # prompt untouched
-    for block in (out[:, d:2 * d], out[:, 2 * d:]):
+    torch.testing.assert_close(out[:, 3 * d:], cond[:, 3 * d:], rtol=0, atol=0)  # relation words
+    for block in (out[:, d:2 * d], out[:, 2 * d:3 * d]):
         zeroed = (block == 0).all(1)
         kept = (block != 0).all(1)
         assert bool((zeroed | kept).all())  # a name is dropped whole or not at all
         assert float(zeroed.float().mean()) == pytest.approx(0.25, abs=0.03)
-    both = ((out[:, d:] == 0).all(1)).float().mean()
+    both = ((out[:, d:3 * d] == 0).all(1)).float().mean()
     assert float(both) == pytest.approx(0.25 ** 2, abs=0.02)  # base and target independently
-    torch.testing.assert_close(drop_names(cond, 0.0, torch.Generator()), cond, rtol=0, atol=0)
+    torch.testing.assert_close(drop_names(cond, 0.0, torch.Generator(), d), cond, rtol=0, atol=0)
+
+
+def test_text_mixup_mixes_only_prompts_of_the_same_context(encoder):
+    """--text-mixup P: a fraction P of the rows get a unit-length mixture of their prompt and
+    another prompt of their own context; names and the other rows are untouched."""
+    import numpy as np
+
+    from oor_core.training.loop import _step_generators
+
+    trainer = quick_trainer(encoder, steps=0, text_mixup=0.5)
+    pairs, dim = trainer.data.train, trainer.net.config.text_dim
+    rng, gen = _step_generators(0, 0)
+    rows, ids = pairs.draw(rng, 2000)
+    others = pairs.other_prompts(rng, rows)
+    ctx = pairs.row_context[rows]
+    for i in range(0, 2000, 97):  # another prompt of the row's own context
+        span = pairs.prompt_ids[pairs.offsets[ctx[i]]:pairs.offsets[ctx[i]] + pairs.counts[ctx[i]]]
+        assert any((pairs.text_ids[j] == others[i]).all() for j in span)
+    cond = trainer.data.condition(ids)
+    other = trainer.data.condition(others)
+    mixed = trainer._mix_prompts(cond, other, 0.5, gen)
+    torch.testing.assert_close(mixed[:, dim:], cond[:, dim:], rtol=0, atol=0)
+    differ = torch.from_numpy(others[:, 0] != ids[:, 0])  # rows whose two prompts differ
+    changed = ((mixed[:, :dim] - cond[:, :dim]).abs() > 1e-5).any(1)  # beyond rounding
+    assert not bool((changed & ~differ).any())
+    assert 0.4 < float(changed.float().mean()) / float(differ.float().mean()) < 0.6
+    norms = mixed[changed, :dim].norm(dim=1)
+    torch.testing.assert_close(norms, torch.ones_like(norms))
+    # each mixture lies in the plane of its two prompts
+    a, b, m = cond[changed, :dim], other[changed, :dim], mixed[changed, :dim]
+    basis = torch.stack([a, b], 2)
+    coef = torch.linalg.lstsq(basis, m[:, :, None]).solution
+    torch.testing.assert_close((basis @ coef)[:, :, 0], m, rtol=0, atol=1e-4)
+    assert np.isfinite(trainer.train_step())
 
 
 def test_learning_rate_schedule(encoder):
@@ -139,6 +175,32 @@ def test_train_cli_and_finetune(encoder, tmp_path, monkeypatch):
         train.main(["--finetune", "synthetic", "--init", str(base), "--out",
                     str(tmp_path / "ft2"), "--steps", "5", "--extra-contexts", "0.5", *common])
     assert not (tmp_path / "ft2").exists()
+
+
+def test_a_model_that_reads_the_relation_words_trains_samples_and_fine_tunes(encoder, tmp_path):
+    """--prompt-roles phrase: a fourth text (the relation words) through training, the written
+    model, sampling and a fine-tune; a fine-tune cannot change how many texts its model reads."""
+    import numpy as np
+
+    from oor_core.model.inference import OORModel
+    from oor_core.training import train
+
+    common = ["--cache-dir", str(tmp_path / "cache"), "--threads", "1", "--batch-size", "32",
+              "--hidden", "32", "--depth", "1", "--no-probe", "--eval-every", "10"]
+    assert train.main(["--data", "synthetic", "--out", str(tmp_path / "w"), "--steps", "10",
+                       "--prompt-roles", "phrase", "--name-dropout", "0.2", *common]) == 0
+    base = tmp_path / "w" / "oor_model.safetensors"
+    model = OORModel.load(base, encoder=encoder)
+    assert model.prompt_roles == "phrase" and model.net.config.text_parts == 4
+    out = model.sample("A mug under the table", "table", "mug", num_candidates=4, seed=0)
+    assert out.phi.shape == (4, 15) and np.isfinite(out.phi).all()
+    assert train.main(["--finetune", "synthetic", "--init", str(base), "--out",
+                       str(tmp_path / "ft"), "--steps", "3", *common]) == 0
+    assert OORModel.load(tmp_path / "ft" / "oor_model.safetensors",
+                         encoder=encoder).prompt_roles == "phrase"
+    with pytest.raises(SystemExit, match="needs a network that reads 3 texts"):
+        train.main(["--finetune", "synthetic", "--init", str(base), "--out",
+                    str(tmp_path / "ft2"), "--steps", "3", "--prompt-roles", "marked", *common])
 
 
 def test_bf16_without_bfloat16_hardware_trains_float32_and_says_so(encoder, tmp_path,
