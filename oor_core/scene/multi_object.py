@@ -47,11 +47,11 @@ from ..model.inference import at_place
 from ..model.ranking import candidate_energy
 from ..model.samplers import SAMPLER_NAMES, Denoiser, SamplingError, run_sampler
 from ..model.score_network import ConditionedScore, make_scale_cond
+from .path_choice import agree_on_likeliest_paths, mean_pose
 from .scene_graph import SceneGraphError, poses_through_paths, validate_scene_graph
 from .scene_graph_torch import (
     aabb_half_extent,
     poses_through_paths_torch,
-    project_to_so3,
 )
 
 LAMBDA1_MAX = 1e4  # paper Sec. 4.2: lambda1 = min(100 / t, 1e4)
@@ -411,13 +411,7 @@ def consensus_poses(keys: Sequence[tuple[str, str]], phi: np.ndarray) -> dict[st
     for k in range(phi.shape[1]):
         paths = poses_through_paths({key: phi[i, k] for i, key in enumerate(keys)})
         for node, found in paths.items():
-            if len(found) == 1:
-                pose = found[0].pose
-            else:
-                rot = project_to_so3(torch.from_numpy(
-                    np.mean([p.pose.rotation for p in found], axis=0))).numpy()
-                pose = BoxPose(rot, np.mean([p.pose.center for p in found], axis=0),
-                               np.mean([p.pose.size for p in found], axis=0))
+            pose = found[0].pose if len(found) == 1 else mean_pose([p.pose for p in found])
             out.setdefault(node, []).append(pose)
     return out
 
@@ -473,19 +467,26 @@ def sample_scene(model, edges: Sequence[SceneEdge], num_candidates: int = 8, see
         for i, edge in enumerate(edges):  # "a saucer in the middle of the table"
             if edge.key not in (fixed_phi or {}):
                 phi[i] = at_place(edge.prompt, phi[i])
-        scene = scene_losses_numpy(keys, phi, extra_collision_boxes)
-        energy = np.zeros(num_candidates)
-        if rank and num_candidates > 1:
+        den.guidance = None
+        den.known_noise = None
+
+        def row_energy(phi_rows: np.ndarray) -> np.ndarray:
+            """(E, K) model energy of each relation row of (E, K, 15) phi."""
             x_final = model.normalizer.normalize(torch.from_numpy(
-                phi.reshape(-1, PHI_DIM)).float())
-            den.guidance = None
-            den.known_noise = None
+                phi_rows.reshape(-1, PHI_DIM)).float())
             den.known_values = x_final
             if rows.mode == "inpaint":  # rank with the learned-condition view of the model
                 den.score_fn = ConditionedScore(model.net, rows.score.text_feat, make_scale_cond(
                     x_final[:, SCALES], rows.has_rows))
-            e_rows = candidate_energy(den, x_final, generator=gen).double().numpy()
-            energy = e_rows.reshape(rows.e, rows.k)[~rows.fixed].mean(0) if (~rows.fixed).any() \
+            return candidate_energy(den, x_final, generator=gen).double().numpy().reshape(
+                rows.e, rows.k)
+
+        phi = agree_on_likeliest_paths(keys, phi, row_energy, rows.fixed)
+        scene = scene_losses_numpy(keys, phi, extra_collision_boxes)
+        energy = np.zeros(num_candidates)
+        if rank and num_candidates > 1:
+            e_rows = row_energy(phi)
+            energy = e_rows[~rows.fixed].mean(0) if (~rows.fixed).any() \
                 else np.zeros(num_candidates)
         score = energy + RANK_PENALTY * (scene["collision"] + scene["inconsistency"])
         order = np.argsort(score, kind="stable") if rank else np.arange(num_candidates)
