@@ -13,6 +13,7 @@ import os
 import time
 from pathlib import Path
 
+from ..oor_core.fresh_names import untaken_path
 from .user_data import user_data_dir
 
 ACTIVE_FILE = "active_model.json"
@@ -26,13 +27,8 @@ def models_dir() -> Path:
 
 def new_model_path() -> Path:
     """A fresh file name for a fine-tuned model (never an existing one)."""
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    path = models_dir() / f"oor_finetuned-{stamp}.safetensors"
-    suffix = 1
-    while path.exists():
-        suffix += 1
-        path = models_dir() / f"oor_finetuned-{stamp}-{suffix}.safetensors"
-    return path
+    return untaken_path(models_dir(), f"oor_finetuned-{time.strftime('%Y%m%d-%H%M%S')}",
+                        ".safetensors")
 
 
 def read_active() -> str:

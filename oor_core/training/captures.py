@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from ..dataset import VERSION, ContextRecord, OORDataset, PromptRecord, load_dataset, save_dataset
+from ..fresh_names import untaken_path
 
 CAPTURES_FILE = "captures.jsonl"
 FORMAT = 1
@@ -240,11 +241,7 @@ class CaptureStore:
         captures = self.load()
         if not captures:
             raise CaptureError(f"there are no captures in {self.folder} to export")
-        out = Path(destination) / f"oor_captures-{now_utc()[:10]}"
-        suffix = 1
-        while out.exists():
-            suffix += 1
-            out = Path(destination) / f"oor_captures-{now_utc()[:10]}-{suffix}"
+        out = untaken_path(destination, f"oor_captures-{now_utc()[:10]}")
         try:
             CaptureStore(out).save(captures)
         except CaptureError:

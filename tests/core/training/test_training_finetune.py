@@ -171,6 +171,9 @@ def test_the_store_lists_deletes_and_exports(tmp_path):
     out = store.export(tmp_path / "exported")
     assert [c.id for c in CaptureStore(out).load()] == [captures[0].id, captures[2].id]
     assert len(load_dataset(out).phi) == 2  # readable by --finetune as a dataset folder
+    again = store.export(tmp_path / "exported")  # the same day: a second folder, never over it
+    assert again != out and again.name == out.name + "-2"
+    assert [c.id for c in CaptureStore(out).load()] == [captures[0].id, captures[2].id]
 
 
 def test_a_broken_captures_file_is_named(tmp_path):
