@@ -111,12 +111,13 @@ def summary(report: dict) -> dict:
     refused = [r for r in scenes if "refused" in r]
     by_family = Counter(rel["family"] for rel in relations)
     held_by_family = Counter(rel["family"] for rel in relations if rel["held"])
+    held = sum(rel["held"] for rel in relations)
     return {
         "scenes": len(scenes), "skipped": len(report["scenes"]) - len(scenes),
         "refused": len(refused), "with_colliding_meshes": sum(bool(r.get("colliding"))
                                                              for r in scenes),
-        "relations": len(relations), "held": sum(rel["held"] for rel in relations),
-        "held_share": round(sum(rel["held"] for rel in relations) / max(1, len(relations)), 3),
+        "relations": len(relations), "held": held,
+        "held_share": round(held / max(1, len(relations)), 3),
         "per_family": {f: f"{held_by_family[f]}/{n}" for f, n in by_family.most_common()},
     }
 

@@ -47,8 +47,15 @@ def agree_on_likeliest_paths(keys: Sequence[tuple[str, str]], phi: np.ndarray,
         rows = incoming[node]
         if len(rows) < 2:
             continue
+        # Where the parents are and where each path puts the node, per candidate: shared by
+        # every option below (the parents come earlier in the order, so already agree).
+        placed = []
+        for k in range(phi.shape[1]):
+            paths = poses_through_paths({key: phi[e, k] for e, key in enumerate(keys)})
+            placed.append(({e: mean_pose([p.pose for p in paths[keys[e][0]]]) for e in rows},
+                           mean_pose([p.pose for p in paths[node]])))
         sources = [e for e in rows if fixed[e]] or [*rows, None]  # None: the paths' mean
-        options = [_placed_by(keys, phi, node, rows, source) for source in sources]
+        options = [_placed_by(phi, rows, placed, source) for source in sources]
         totals = np.stack([energy(option)[rows].sum(0) for option in options])  # (S, K)
         best = np.argmin(totals, axis=0)
         for k, choice in enumerate(best):
@@ -56,15 +63,13 @@ def agree_on_likeliest_paths(keys: Sequence[tuple[str, str]], phi: np.ndarray,
     return phi
 
 
-def _placed_by(keys, phi: np.ndarray, node: str, rows: list[int], source: int | None):
-    """phi with `node`'s incoming relations rewritten so that it sits where relation `source`
-    put it (None: the mean of its parent paths)."""
+def _placed_by(phi: np.ndarray, rows: list[int], placed: list, source: int | None):
+    """phi with a node's incoming relations `rows` rewritten so that it sits where relation
+    `source` put it (None: the mean of its parent paths); `placed` holds, per candidate, its
+    parents' poses by relation and that mean."""
     option = phi.copy()
-    for k in range(phi.shape[1]):
-        paths = poses_through_paths({key: phi[e, k] for e, key in enumerate(keys)})
-        parents = {e: mean_pose([p.pose for p in paths[keys[e][0]]]) for e in rows}
-        pose = (mean_pose([p.pose for p in paths[node]]) if source is None
-                else compose(parents[source], phi[source, k]))
+    for k, (parents, mean) in enumerate(placed):
+        pose = mean if source is None else compose(parents[source], phi[source, k])
         for e in rows:
             if e != source:
                 option[e, k] = relative_phi(parents[e], pose)

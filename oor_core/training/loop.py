@@ -129,7 +129,8 @@ class Trainer:
         x0 = x_norm[torch.from_numpy(rows)]
         cond = self.data.condition(text_ids)
         if text_mixup > 0:
-            cond = self._mix_prompts(cond, self.data.condition(pairs.other_prompts(rng, rows)),
+            other = pairs.other_prompts(rng, rows)[:, 0]  # only their prompts are mixed in
+            cond = self._mix_prompts(cond, self.data.embeddings[torch.from_numpy(other)],
                                      text_mixup, gen)
         t = self.sde.sample_time(size, gen)
         sigma = self.sde.sigma(t)
