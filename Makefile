@@ -40,17 +40,18 @@ $(DATASET): $(STAMP) $(wildcard oor_core/relations/*.py)
 	$(PY) -m oor_core.relations build --out data
 
 # Reproduces the shipped weights (oor_core/weights/) from the fixed seed: 68,000 float32 steps of
-# 512 on two torch threads over the library plus twice its pairs per family (--extra-contexts 1.0)
-# and every pair in its sibling relations; about 40 minutes on this 2-core AVX2 CPU when idle
-# (28 steps a second; 65.6 minutes measured with tests running beside it). Run it on an otherwise
-# idle machine: a busy second core makes two threads far slower. Name dropout, noise levels
-# focused around the sampler's (--sigma-focus), text-embedding noise, resized samples, prompts
-# in role words: docs/MODEL.md.
+# 512 on two torch threads over the library plus twice its pairs per family (--extra-contexts 1.0),
+# every pair in its sibling relations and 22 more phrasings per context (--more-phrasings 22);
+# about 42 minutes on this 2-core AVX2 CPU when idle (27 steps a second; the run that wrote the
+# shipped weights took 50.4 minutes with tests and measurements beside it). Run it on an
+# otherwise idle machine: a busy second core makes two threads far slower. Name dropout, noise levels focused
+# around the sampler's (--sigma-focus), text-embedding noise, resized samples, prompts in role
+# words: docs/MODEL.md.
 train: $(DATASET)
 	$(PY) -m oor_core.training --data data/oor-v1 --out oor_core/weights --seed 0 --steps 68000 \
 	  --hidden 384 --batch-size 512 --lr 0.0014 --sigma-focus 0.8 --text-noise 0.03 \
 	  --size-jitter 0.5 --name-dropout 0.2 --threads 2 --eval-every 34000 --probe-queries 48 \
-	  --prompt-roles marked --sibling-contexts --extra-contexts 1.0
+	  --prompt-roles marked --sibling-contexts --extra-contexts 1.0 --more-phrasings 22
 
 # Each split twice: one unranked sample per query (the model's distribution) and the best of 16
 # ranked candidates (what Apply Relation and OORModel.sample return). 30 queries per context:

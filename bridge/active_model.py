@@ -31,12 +31,32 @@ def new_model_path() -> Path:
                         ".safetensors")
 
 
+_READ: dict[str, tuple[tuple, object]] = {}  # path -> (file stamp, parsed JSON)
+
+
+def _json_file(path: Path):
+    """The JSON in `path` (None when missing or unreadable), parsed again only when the file
+    changed: the sidebar asks on every redraw."""
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    stamp = (info.st_mtime_ns, info.st_size, info.st_ino)
+    cached = _READ.get(str(path))
+    if cached is not None and cached[0] == stamp:
+        return cached[1]
+    try:
+        value = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        value = None
+    _READ[str(path)] = (stamp, value)
+    return value
+
+
 def read_active() -> str:
     """The fine-tuned model in use, or "" for the shipped one."""
-    try:
-        return str(json.loads((user_data_dir() / ACTIVE_FILE).read_text())["path"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return ""
+    found = _json_file(user_data_dir() / ACTIVE_FILE)
+    return str(found["path"]) if isinstance(found, dict) and "path" in found else ""
 
 
 def set_active(path: str | os.PathLike | None) -> None:
@@ -53,11 +73,7 @@ def set_active(path: str | os.PathLike | None) -> None:
 def model_summary(path: str) -> dict | None:
     """The readable metadata beside a model file (the shipped one for ""), None if unreadable.
     The sidecar is read, not the weights: the panel draws this without importing torch."""
-    side = Path(path).with_suffix(".json") if path else SHIPPED_METADATA
-    try:
-        meta = json.loads(side.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
+    meta = _json_file(Path(path).with_suffix(".json") if path else SHIPPED_METADATA)
     return meta if isinstance(meta, dict) else None
 
 

@@ -28,6 +28,7 @@ from .request import RequestError, check_editable, placed_by_prompt
 from .scene_objects import SceneObject, read_object
 
 CONTACT_TOLERANCE = 0.002  # metres: closer is touching, deeper is colliding
+SAME_FLOOR_M = 0.02  # a target whose bottom is this close to its base's stands where it stands
 
 
 @dataclass
@@ -55,6 +56,9 @@ class Layout:
     matrices: dict[str, np.ndarray]
     colliding_pairs: list[tuple[str, str]] = field(default_factory=list)
     resting: list[str] = field(default_factory=list)  # targets that touch their base below
+    # (object, support): it stands beside a base that rests on `support` ("a keyboard in front
+    # of the monitor", the monitor on the desk) but has nothing of `support` under it
+    unsupported: list[tuple[str, str]] = field(default_factory=list)
     candidate: int = 0
     inconsistency: float = 0.0
 
@@ -174,7 +178,38 @@ def check_layout(request: SceneRequest, matrices: dict[str, np.ndarray], meshes)
                 colliding.append((a, b))
     resting = [edge.target for edge in request.edges
                if edge.target in matrices and is_supported(placed[edge.target], placed[edge.base])]
-    return Layout(matrices, colliding, resting)
+    return Layout(matrices, colliding, resting, unsupported_objects(request, placed, resting))
+
+
+def inherited_supports(request: SceneRequest, placed, resting) -> dict[str, str]:
+    """What each moved object stands on: the base it rests on, else, when it stands at the
+    floor of a base that stands on something ("a keyboard in front of the monitor", the
+    monitor on the desk), that base's support, in placement order."""
+    support: dict[str, str] = {}
+    for name in request.order:
+        into = [edge for edge in request.edges if edge.target == name]
+        bottom = placed[name].bounds[0][2]
+        on_base = next((edge.base for edge in into if name in resting
+                        and is_supported(placed[name], placed[edge.base])), None)
+        if on_base is not None:
+            # raised by it (a monitor on the desk); not a bin on the floor between its legs
+            if bottom > placed[on_base].bounds[0][2] + SAME_FLOOR_M:
+                support[name] = on_base
+            continue
+        beside = next((support[edge.base] for edge in into if edge.base in support
+                       and abs(bottom - placed[edge.base].bounds[0][2]) <= SAME_FLOOR_M), None)
+        if beside is not None:
+            support[name] = beside
+    return support
+
+
+def unsupported_objects(request: SceneRequest, placed, resting) -> list[tuple[str, str]]:
+    """(object, support) for moved objects that stand beside a base on `support` with nothing
+    of `support` under them: floating off the desk's edge at its height."""
+    supports = inherited_supports(request, placed, resting)
+    return [(name, below) for name, below in supports.items()
+            if name in request.moving and name not in resting
+            and not is_supported(placed[name], placed[below])]
 
 
 def choose_candidate(request: SceneRequest, result, meshes, movable=None) -> Layout:
@@ -188,12 +223,99 @@ def choose_candidate(request: SceneRequest, result, meshes, movable=None) -> Lay
         layout.candidate = k
         layout.inconsistency = float(result.losses["inconsistency"][k])
         if not layout.colliding_pairs:
-            return layout
+            return _brought_onto_supports(request, layout, meshes, movable)
         if best is None or len(layout.colliding_pairs) < len(best.colliding_pairs):
             best = layout
     separated = check_layout(request, separate(request, best, meshes, movable), meshes)
     separated.candidate, separated.inconsistency = best.candidate, best.inconsistency
-    return separated
+    return _brought_onto_supports(request, separated, meshes, movable)
+
+
+def _brought_onto_supports(request: SceneRequest, layout: Layout, meshes, movable) -> Layout:
+    """The layout with its unsupported objects moved onto their supports where that leaves no
+    collision (the best-ranked candidate keeps its relations; a later one may break them).
+    Objects that are not `movable` are not this edit's to fix and go unreported."""
+    _only_movable(layout, movable)
+    if not layout.unsupported or layout.colliding_pairs:
+        return layout
+    moved = _only_movable(check_layout(request, onto_supports(request, layout, meshes, movable),
+                                       meshes), movable)
+    if moved.colliding_pairs or len(moved.unsupported) >= len(layout.unsupported):
+        return layout
+    moved.candidate, moved.inconsistency = layout.candidate, layout.inconsistency
+    return moved
+
+
+def _only_movable(layout: Layout, movable) -> Layout:
+    if movable is not None:
+        layout.unsupported = [u for u in layout.unsupported if u[0] in movable]
+    return layout
+
+
+def onto_supports(request: SceneRequest, layout: Layout, meshes, movable=None
+                  ) -> dict[str, np.ndarray]:
+    """Each unsupported object moved sideways by the least that puts its footprint over its
+    support's box, then further in 1 cm steps (at most 20), until it stands on the support
+    without touching anything else: first together with the base it stands beside and all that
+    is placed relative to that (the monitor with the keyboard in front of it: their relations
+    kept as sampled), else with what is placed relative to it alone; left where it was when
+    nothing works."""
+    matrices = {name: m.copy() for name, m in layout.matrices.items()}
+    may_move = set(matrices) if movable is None else set(movable) & set(matrices)
+    related = {frozenset(key) for key in request.keys}
+    for name, below in layout.unsupported:
+        (lo, hi) = _mesh_at(meshes, matrices, name).bounds
+        (s_lo, s_hi) = _mesh_at(meshes, matrices, below).bounds
+        inside = np.zeros(3)
+        for axis in (0, 1):
+            inside[axis] = max(0.0, s_lo[axis] - lo[axis]) - max(0.0, hi[axis] - s_hi[axis])
+        length = float(np.linalg.norm(inside))
+        if length < 1e-9:
+            continue
+        for anchor in dict.fromkeys((_standing_beside(request, name, below, layout), name)):
+            movers = _descendants(request, anchor)
+            if not set(movers) <= may_move:
+                continue
+            shift = _shift_onto(meshes, matrices, movers, (name, anchor), below, inside,
+                                [n for n in request.order if n not in movers], related)
+            if shift is not None:
+                for mover in movers:
+                    matrices[mover][:3, 3] += shift
+                break
+    return matrices
+
+
+def _standing_beside(request: SceneRequest, name: str, below: str, layout: Layout) -> str:
+    """The object that rests on `below` and that `name` stands beside, directly or through
+    other objects standing beside it (the monitor, for the mouse beside the keyboard in front
+    of it)."""
+    current = name
+    while True:
+        parent = next((edge.base for edge in request.edges if edge.target == current
+                       and edge.base != below and edge.base in layout.matrices), None)
+        if parent is None:
+            return current
+        current = parent
+
+
+def _shift_onto(meshes, matrices, movers, standing, below, inside, others, related):
+    """The first shift along `inside` that leaves `standing` on `below` and makes no new
+    interpenetration (related pairs that already touch, a cup in its bowl, may go on)."""
+    def hits(mover, other, shift=None):
+        return interpenetration(_mesh_at(meshes, matrices, mover, shift),
+                                _mesh_at(meshes, matrices, other),
+                                tolerance=CONTACT_TOLERANCE).colliding
+
+    pairs = [(m, o) for m in movers for o in others
+             if frozenset((m, o)) not in related or not hits(m, o)]
+    length = float(np.linalg.norm(inside))
+    support = _mesh_at(meshes, matrices, below)
+    for step in range(21):
+        shift = inside * (1.0 + 0.01 * step / length)
+        if all(is_supported(_mesh_at(meshes, matrices, n, shift), support) for n in standing) \
+                and not any(hits(m, o, shift) for m, o in pairs):
+            return shift
+    return None
 
 
 PUSH_FIRST_M, PUSH_LAST_M = 0.005, 1.0  # push distances tried, doubling from the first
@@ -329,4 +451,10 @@ def describe(layout: Layout) -> str:
     if layout.colliding_pairs:
         pairs = ", ".join(f"'{a}' and '{b}'" for a, b in layout.colliding_pairs)
         return f"no collision-free candidate: {pairs} interpenetrate"
-    return "no collisions"
+    return "no collisions" + unsupported_note(layout)
+
+
+def unsupported_note(layout: Layout) -> str:
+    """'; ...' naming objects left standing beside their support, else ''."""
+    return "".join(f"; '{name}' stands off '{below}' (nothing under it)"
+                   for name, below in layout.unsupported)

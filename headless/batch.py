@@ -153,6 +153,7 @@ def _apply_scene(job: Job, model_getter) -> tuple[list[dict], dict]:
     groups = [{"root": request.root, "losses": losses, **({"sets": sets} if sets else {}),
                **({"settle": settled[i]} if settled else {}),
                "colliding_pairs": [list(pair) for pair in layout.colliding_pairs],
+               "unsupported": [list(pair) for pair in layout.unsupported],
                "roles": request.swaps}  # rows the prompt placed the other way round
               for i, (request, layout, _, _, losses, sets) in enumerate(arranged)]
     check = dict(groups[0])

@@ -124,6 +124,17 @@ def _gap(a, b) -> float:
     return float(np.linalg.norm(d))
 
 
+# How far a target may stand and still face its base: the relation library's own bound
+# (`fam_adjacency._accept_facing`: gap at most 3.5 x the wider object's width), so an armchair
+# 1.6 m from a TV stand faces it as the training data say.
+FACING_SPANS = 3.5
+
+
+def _span(t_box, b_box) -> float:
+    """The wider object's larger horizontal extent (m)."""
+    return float(max(np.max(t_box[1][:2] - t_box[0][:2]), np.max(b_box[1][:2] - b_box[0][:2])))
+
+
 def judge(family: str, target, base) -> tuple[bool, str]:
     """(plausible, why not) for the target as Apply Relation left it."""
     from oor_arrange.bridge.meshes import interpenetration, is_supported
@@ -149,7 +160,7 @@ def judge(family: str, target, base) -> tuple[bool, str]:
         if abs(t_box[0][2] - b_box[0][2]) > 0.05:
             return False, "not on the base's floor"
         gap = _gap(t_box, b_box)
-        if gap > (0.6 if family == "adjacency" else 1.5):
+        if gap > (0.6 if family == "adjacency" else FACING_SPANS * _span(t_box, b_box)):
             return False, f"{gap:.2f} m away"
         if family == "adjacency":
             return True, ""

@@ -103,6 +103,7 @@ def evaluate(candidates: int, seed: int) -> dict:
                      "before_held": _held(scene, request, before),
                      "now_colliding": [list(p) for p in layout.colliding_pairs],
                      "now_refused": bool(layout.colliding_pairs),
+                     "now_unsupported": [list(p) for p in layout.unsupported],
                      "now_held": _held(scene, request, layout.matrices)})
     return {"scenes": rows, "candidates": candidates, "seed": seed}
 
@@ -122,7 +123,8 @@ def main(argv=None) -> int:
         print(f"{when}: {colliding}/{len(rows)} scenes with intersecting meshes, "
               f"{sum(held)}/{len(held)} relations hold ({100 * np.mean(held):.1f} %)")
     print(f"now refused (still colliding after pushing apart): "
-          f"{sum(r['now_refused'] for r in rows)}/{len(rows)}")
+          f"{sum(r['now_refused'] for r in rows)}/{len(rows)}; objects standing off their "
+          f"support: {sum(len(r['now_unsupported']) for r in rows)}")
     write_json(args.json, report)
     return 0
 

@@ -155,8 +155,12 @@ def replace_mentions(prompt: str, spans: dict[str, tuple[int, int] | None],
 def mark_roles(prompt: str, target_name: str, base_name: str,
                similarity: Similarity | None = None) -> str:
     """The prompt with each object's mention (and its article) replaced by 'the object' (the
-    target) or 'the reference' (the base)."""
-    return replace_mentions(prompt, find_mentions(prompt, target_name, base_name, similarity))
+    target) or 'the reference' (the base), an instruction read as a statement ("Put the mug on
+    the table" -> "the object on the reference", language/imperatives.py)."""
+    from .imperatives import as_statement
+
+    marked = replace_mentions(prompt, find_mentions(prompt, target_name, base_name, similarity))
+    return as_statement(marked, f"the {TARGET_WORD}")
 
 
 _ROLE_MENTION = re.compile(rf"\bthe (?:{TARGET_WORD}|{BASE_WORD})\b", re.IGNORECASE)

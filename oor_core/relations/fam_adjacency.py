@@ -146,12 +146,23 @@ def _pose_around(rng, s_b, s_t, base_len, base, target):
     return rot, t, np.ones(n, dtype=bool)
 
 
+def _square_to_side_error(rot, t, hb):
+    """Angle between the target's front and the inward normal of the base side it stands at,
+    where it stands along that side (inf elsewhere): a seat at a long table faces the edge in
+    front of it, not the table's centre."""
+    on_x = np.abs(t[:, 0]) - hb[:, 0] > np.abs(t[:, 2]) - hb[:, 2]
+    inward = np.where(on_x, np.arctan2(-np.sign(t[:, 0]), 0.0), np.arctan2(0.0, -np.sign(t[:, 2])))
+    along = np.where(on_x, np.abs(t[:, 2]) <= hb[:, 2], np.abs(t[:, 0]) <= hb[:, 0])
+    return np.where(along, np.abs(wrap(yaw_of(rot) - inward)), np.inf)
+
+
 def _accept_around(phi, base, target):
     rot, t, s_t, _s_b, he, hb = unpack(phi)
     gap = _aabb_gap(t, he, hb)
     clear = box_overlap_depth(rot, t, s_t, hb) <= TOL
+    facing = np.minimum(_facing_error(rot, t), _square_to_side_error(rot, t, hb))
     return (upright(rot, 10) & _floor_ok(t, he, hb, s_t) & clear
-            & (gap <= 0.5 * np.max(s_t, -1) + 0.05) & (_facing_error(rot, t) <= 30 * DEG))
+            & (gap <= 0.5 * np.max(s_t, -1) + 0.05) & (facing <= 30 * DEG))
 
 
 def _pose_facing(rng, s_b, s_t, base_len, base, target):

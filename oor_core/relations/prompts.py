@@ -71,3 +71,12 @@ def context_prompts(ctx: Context, context_split: str) -> list[tuple[str, str, st
     rows += [(*row, "heldout_paraphrase")
              for row in _take(ctx, held_t, PARAPHRASE_PER_CONTEXT, "paraphrase")]
     return rows
+
+
+def more_prompts(ctx: Context, k: int) -> list[tuple[str, str, str]]:
+    """Up to k (text, base_name, target_name) train prompts of `ctx` in the phrasings of
+    `more_phrasings.py` (training only), deterministic per context."""
+    from .more_phrasings import more_templates
+
+    templates = more_templates(ctx.family)
+    return _take(ctx, templates, k, "more") if templates and k > 0 else []

@@ -116,6 +116,13 @@ def parse_args(argv=None):
                     help="give every train pair of left/right/front/behind/next to/near (and "
                          "on/under) each of its sibling relations, so that only the prompt tells "
                          "them apart (library datasets only)")
+    ap.add_argument("--seats-on-tops", action="store_true",
+                    help="with --sibling-contexts, also put every pair that stands under or "
+                         "around a base on it where feasible (a chair on the table)")
+    ap.add_argument("--more-phrasings", type=int, default=0, metavar="K",
+                    help="give every train context K more train prompts in phrasings beyond the "
+                         "library's templates (relations/more_phrasings.py; no held-out "
+                         "paraphrase's words; library datasets only)")
     ap.add_argument("--size-jitter", type=float, default=0.0, metavar="LOG_STD",
                     help="add resized samples of every train context: object sizes times "
                          "exp(N(0, LOG_STD)) per axis, poses from the relation library "
@@ -262,13 +269,16 @@ def main(argv=None) -> int:
 
 def _augmented(dataset, args, finetune: bool) -> tuple:
     """The dataset to fit and a record of what was added: extra library pairs
-    (--extra-contexts, training/extra_contexts.py) and resized samples (--size-jitter,
-    training/size_jitter.py), both drawn from the relation library."""
-    if args.extra_contexts <= 0 and args.size_jitter <= 0 and not args.sibling_contexts:
+    (--extra-contexts, training/extra_contexts.py), more phrasings of every train context
+    (--more-phrasings, training/more_phrasings.py) and resized samples (--size-jitter,
+    training/size_jitter.py), all drawn from the relation library."""
+    if (args.extra_contexts <= 0 and args.size_jitter <= 0 and not args.sibling_contexts
+            and args.more_phrasings <= 0):
         return dataset, {}
     if finetune or args.data == "synthetic":
-        sys.exit("--extra-contexts, --sibling-contexts and --size-jitter draw from the relation "
-                 "library: they need a library dataset (not --finetune or synthetic data)")
+        sys.exit("--extra-contexts, --sibling-contexts, --more-phrasings and --size-jitter draw "
+                 "from the relation library: they need a library dataset (not --finetune or "
+                 "synthetic data)")
     record = {}
     fitted = dataset
     if args.extra_contexts > 0 or args.sibling_contexts:
@@ -276,11 +286,19 @@ def _augmented(dataset, args, finetune: bool) -> tuple:
 
         rows = len(fitted.phi)
         fitted, added = with_extra_contexts(fitted, args.extra_contexts, args.seed,
-                                            siblings=args.sibling_contexts)
+                                            siblings=args.sibling_contexts,
+                                            seats_on_tops=args.seats_on_tops)
         record["extra_contexts"] = {"ratio": args.extra_contexts, "added": added,
                                     "rows": len(fitted.phi) - rows}
         if args.sibling_contexts:
             record["extra_contexts"]["siblings"] = True
+        if args.seats_on_tops:
+            record["extra_contexts"]["seats_on_tops"] = True
+    if args.more_phrasings > 0:
+        from .more_phrasings import with_more_phrasings
+
+        fitted, added = with_more_phrasings(fitted, args.more_phrasings)
+        record["more_phrasings"] = {"per_context": args.more_phrasings, "prompts": added}
     if args.size_jitter > 0:
         from .size_jitter import with_size_jitter
 

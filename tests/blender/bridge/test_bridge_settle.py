@@ -164,3 +164,45 @@ def test_a_bottle_pours_tipped_past_horizontal_with_its_mouth_just_above_the_rim
     assert math.degrees(math.acos(up[2])) == pytest.approx(110.0, abs=0.5)
     mouth = _spout_point(request, poured)
     assert 0.01 <= mouth[2] - 0.12 <= 0.06 and np.linalg.norm(mouth[:2]) <= 0.04
+
+
+def desk_with_a_keyboard_off_its_edge():
+    """A monitor on the front half of a desk and a keyboard in front of it at the desk's height,
+    but past the desk's front edge: standing on nothing."""
+    from oor_arrange.bridge.relation_rows import RelationRow
+    from oor_arrange.bridge.scene import build_scene_request, scene_meshes
+
+    desk = add_box("Desk", (1.4, 0.7, 0.75), center=(0, 0, 0.375))
+    monitor = add_box("Monitor", (0.6, 0.25, 0.45), location=(3, 0, 0), center=(0, 0, 0.225))
+    keyboard = add_box("Keyboard", (0.45, 0.15, 0.03), location=(4, 0, 0), center=(0, 0, 0.015))
+    depsgraph = bpy.context.evaluated_depsgraph_get()
+    request = build_scene_request(
+        [RelationRow(desk, monitor, "A monitor on the desk"),
+         RelationRow(monitor, keyboard, "The keyboard in front of the monitor")], depsgraph)
+    matrices = {"Monitor": placed((0.0, -0.18, 0.75)), "Keyboard": placed((0.0, -0.45, 0.75))}
+    return request, scene_meshes(request, depsgraph), matrices
+
+
+def test_an_object_beside_a_base_on_the_desk_is_brought_onto_the_desk(addon):
+    from oor_arrange.bridge.scene import check_layout, describe, onto_supports
+
+    request, meshes, matrices = desk_with_a_keyboard_off_its_edge()
+    layout = check_layout(request, matrices, meshes)
+    assert layout.colliding_pairs == [] and layout.resting == ["Monitor"]
+    assert layout.unsupported == [("Keyboard", "Desk")]
+    assert "'Keyboard' stands off 'Desk'" in describe(layout)
+    fixed = check_layout(request, onto_supports(request, layout, meshes), meshes)
+    assert fixed.unsupported == [] and fixed.colliding_pairs == []
+    keyboard, monitor = fixed.matrices["Keyboard"][:3, 3], fixed.matrices["Monitor"][:3, 3]
+    assert keyboard[1] - 0.075 >= -0.35 - 1e-6 and keyboard[2] == pytest.approx(0.75, abs=1e-6)
+    # the monitor made room: moved back with the keyboard, which stays in front of it
+    assert monitor[1] > -0.18 and keyboard[1] < monitor[1] - 0.2
+    assert keyboard[1] - monitor[1] == pytest.approx(-0.45 + 0.18, abs=1e-6)
+
+
+def test_a_keyboard_on_the_desk_in_front_of_the_monitor_is_supported(addon):
+    from oor_arrange.bridge.scene import check_layout
+
+    request, meshes, matrices = desk_with_a_keyboard_off_its_edge()
+    matrices["Monitor"], matrices["Keyboard"] = placed((0, 0.1, 0.75)), placed((0, -0.15, 0.75))
+    assert check_layout(request, matrices, meshes).unsupported == []

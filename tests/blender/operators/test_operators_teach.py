@@ -224,3 +224,25 @@ def test_the_sidebar_fine_tune_shows_progress_and_esc_cancels(user_dir):
     assert reports[-1][0] == {'WARNING'} and "cancelled at step" in reports[-1][1]
     assert read_active() == "" and not (user_dir / "models").exists()
     assert not finetune_worker.current().snapshot().running
+
+
+def test_the_model_in_use_is_read_again_only_when_its_file_changes(user_dir, monkeypatch):
+    """The sidebar asks which model is in use on every redraw: the file is parsed once, and a
+    change made by Use Shipped Model or a fine-tune is seen at once."""
+    from pathlib import Path
+
+    from oor_arrange.bridge.active_model import read_active, set_active
+
+    set_active(user_dir / "first.safetensors")
+    assert read_active() == str(user_dir / "first.safetensors")
+    reads = []
+    real_read = Path.read_text
+    monkeypatch.setattr(Path, "read_text", lambda self, *a, **k: reads.append(self)
+                        or real_read(self, *a, **k))
+    for _ in range(5):
+        assert read_active() == str(user_dir / "first.safetensors")
+    assert reads == []
+    set_active(user_dir / "second.safetensors")
+    assert read_active() == str(user_dir / "second.safetensors") and len(reads) == 1
+    set_active(None)
+    assert read_active() == ""

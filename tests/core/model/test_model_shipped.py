@@ -85,6 +85,18 @@ def test_make_train_is_the_recipe_of_the_shipped_weights(model):
     ratio = float(re.search(r"--extra-contexts (\S+)", recipe).group(1)) \
         if "--extra-contexts" in recipe else 0.0
     assert model.metadata["dataset"]["extra_contexts"]["ratio"] == ratio
+    assert model.metadata["dataset"]["extra_contexts"].get("seats_on_tops", False) == (
+        "--seats-on-tops" in recipe)
+    more = flag("more-phrasings") if "--more-phrasings" in recipe else 0
+    assert model.metadata["dataset"].get("more_phrasings", {}).get("per_context", 0) == more
     assert model.metadata["network"]["hidden"] == flag("hidden")
     assert training.get("bf16", False) == ("--bf16" in recipe)
     assert model.metadata["metrics"]["threads"] == flag("threads")
+
+
+def test_the_shipped_weights_were_trained_on_the_library_make_data_builds(model):
+    """A change to the relation library (a predicate, a rule) changes the data `make train`
+    reads: the shipped weights must then be retrained, or `make train` no longer gives them."""
+    from oor_core.relations.build import DEFAULT_SEED, build_library
+
+    assert model.metadata["dataset"]["content_hash"] == build_library(DEFAULT_SEED).content_hash

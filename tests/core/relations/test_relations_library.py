@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from oor_core.geometry.oor_vector import unpack_phi
 from oor_core.relations import CATEGORIES, FAMILIES, Context, library_contexts
+from oor_core.relations.contexts import is_feasible
 from oor_core.relations.fam_common import support_region
 from oor_core.relations.frames import aabb_half, box_overlap_depth, corners, rot_x, rot_y
 
@@ -146,3 +147,26 @@ def test_context_roundtrip_by_id():
     ctx = CONTEXTS[5]
     assert context_from_id(ctx.id) == ctx
     assert isinstance(ctx, Context)
+
+
+def test_a_seat_near_the_end_of_a_long_table_faces_the_edge_in_front_of_it():
+    """Chairs set along a long table face the edge before them, as people set tables; a chair
+    that faces the centre is as much 'around' it, one turned sideways is not."""
+    from oor_core.relations.frames import to_phi
+
+    ctx = Context("around", "dining table", "chair")
+    s_b = np.array([[1.0, 0.42, 0.5]])  # 2 m x 1 m table, normalised by its length
+    s_t = np.array([[0.22, 0.45, 0.24]])
+    t = np.array([[0.4, -0.21 + 0.225, -(0.25 + 0.12 + 0.03)]])  # long side, near the corner
+    square = rot_y(np.array([0.0]))  # front (+z) towards the table, square to its edge
+    towards_centre = rot_y(np.arctan2(-t[:, 0], -t[:, 2]))
+    sideways = rot_y(np.array([np.pi / 2]))
+    assert np.degrees(np.abs(np.arctan2(-t[0, 0], -t[0, 2]))) > 40  # far off the centre line
+    clear_when_turned = t + np.array([[0, 0, -0.05]])  # a turned chair's box is wider
+    for rot, where, held in ((square, t, True), (towards_centre, clear_when_turned, True),
+                             (sideways, clear_when_turned, False)):
+        assert bool(ctx.accept(to_phi(rot, where, s_t, s_b))[0]) is held
+    beyond_the_corner = t + np.array([[0.7, 0, 0]])
+    assert not ctx.accept(to_phi(square, beyond_the_corner, s_t, s_b))[0]
+    # the library's own chairs around dining tables are now feasible contexts
+    assert is_feasible(FAMILIES["around"], CATEGORIES["dining table"], CATEGORIES["chair"])

@@ -8,6 +8,7 @@ import pytest
 from oor_core.relations import CATEGORIES
 from oor_core.relations.contexts import context_from_id
 from oor_core.training.extra_contexts import (
+    ALSO_ON,
     SIBLINGS,
     extra_contexts,
     sibling_contexts,
@@ -109,3 +110,24 @@ def test_sibling_relations_give_each_pair_every_relation_of_its_group(library, w
 def test_sibling_relations_keep_what_the_evaluation_holds_out(library, with_siblings):
     assert_nothing_held_out_enters(library, with_siblings[0])
     assert sibling_contexts(library) == sibling_contexts(library)  # deterministic
+
+
+def test_seats_around_or_under_a_table_can_also_be_trained_on_it(library, with_siblings):
+    """With seats_on_tops a chair that stands around a table is also put on it (feasible, though
+    no library rule puts seats on tables), so "a chair on the table" is read from the word
+    'on', not from the names as 'around'; every such sample is on the table's top."""
+    merged, _ = with_extra_contexts(library, 0.0, seed=0, samples_per_context=16, siblings=True,
+                                    seats_on_tops=True)
+    assert not [c for c in with_siblings[0].contexts if c.family == "on"
+                and any(s.family == "around" and (s.base, s.target) == (c.base, c.target)
+                        for s in library.contexts)]  # not without it
+    have = {c.id for c in merged.contexts}
+    below = [c for c in library.contexts if c.split == "train" and c.family in ALSO_ON]
+    given = [c for c in below if f"on|{c.base}|{c.target}" in have]
+    assert below and len(given) >= len(below) // 2
+    seats_on = [ci for ci, c in enumerate(merged.contexts) if c.family == "on"
+                and any(s.family == "around" and (s.base, s.target) == (c.base, c.target)
+                        for s in library.contexts)]
+    assert seats_on
+    for ci in seats_on:
+        assert context_from_id(merged.contexts[ci].id).accept(merged.samples_of(ci)).all()
