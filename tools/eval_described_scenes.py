@@ -12,9 +12,9 @@ relation is then checked with the library predicate of the relation it asks for 
 the nearest library prompt, oor_core/evaluation/prompt_family.py) on the placed boxes; a side
 relation (left, right, in front, behind, next to, near: same-floor predicates) of a target that
 rests on another object (a plate on the table "in front of the chair") is judged in plan view,
-its height owned by what it rests on. A scene the runner refuses
-counts all its relations as not held. Objects left standing beside their support rather than on
-it (a keyboard past the desk's edge at the desk's height) are counted apart.
+its height owned by what it rests on. A scene the runner refuses counts all its relations as
+not held. Objects left standing beside their support rather than on it (a keyboard past the
+desk's edge at the desk's height) are counted apart.
 """
 
 from __future__ import annotations
