@@ -30,7 +30,7 @@ def test_demo_arranges_saves_and_renders(tmp_path):
     assert [(r["base"], r["target"]) for r in demo["relations"]] == [
         ("Table", "Saucer"), ("Saucer", "Teacup"), ("Teacup", "Teapot"), ("Saucer", "Plate"),
         ("Table", "Vase")]
-    assert demo["colliding_pairs"] == []
+    assert demo["colliding_pairs"] == [] and demo["unsupported"] == []
 
     bpy.ops.wm.open_mainfile(filepath=str(tmp_path / "demo.blend"))
     boxes = {name: world_corners(bpy.data.objects[name])
