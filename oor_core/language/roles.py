@@ -12,6 +12,7 @@ from difflib import SequenceMatcher
 from functools import cache, lru_cache
 
 from ..relations.templates import TEMPLATES
+from .imperatives import as_statement
 from .mentions import BASE_WORD, TARGET_WORD, find_mentions, replace_mentions, words_of
 
 
@@ -57,9 +58,17 @@ def read_roles(prompt: str, target_name: str, base_name: str) -> RoleReading:
     named = (spans["target"] is not None, spans["base"] is not None)
     if not all(named) or target_name.lower() == base_name.lower():
         return RoleReading(False, named, (0.0, 0.0))
-    as_selected = _likeness(replace_mentions(prompt, spans))
-    swapped = _likeness(replace_mentions(prompt, {"target": spans["base"],
-                                                  "base": spans["target"]}))
+    selected_text = replace_mentions(prompt, spans)
+    swapped_text = replace_mentions(prompt, {"target": spans["base"], "base": spans["target"]})
+    # An instruction places its verb's object: "Put the backpack below the coat" places the
+    # backpack, however the rest reads ("the reference below the object" is also a template).
+    mention = f"the {TARGET_WORD}"
+    if as_statement(selected_text, mention) != selected_text:
+        return RoleReading(False, named, (1.0, 0.0))
+    if as_statement(swapped_text, mention) != swapped_text:
+        return RoleReading(True, named, (0.0, 1.0))
+    as_selected = _likeness(selected_text)
+    swapped = _likeness(swapped_text)
     if abs(swapped - as_selected) > 1e-9:
         return RoleReading(swapped > as_selected, named, (as_selected, swapped))
     # Read both ways alike ("A mouse to the left of the laptop" is also how right_of puts the

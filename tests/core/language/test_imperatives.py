@@ -47,3 +47,16 @@ def test_the_shipped_model_places_an_instruction_as_its_statement(shipped_model)
         found = shipped_model.sample(prompt, "dining table", "mug", known_scales=known,
                                      num_candidates=16, seed=0)
         assert on.accept(found.phi[:1])[0], prompt
+
+
+@pytest.mark.parametrize("prompt, placed, other", [
+    ("Put the backpack below the coat", "backpack", "coat"),  # also reads as "{B} below {T}"
+    ("Place the table under the mug", "table", "mug"),
+    ("Please hang the coat on the wall hook", "coat", "wall hook"),
+])
+def test_an_instruction_places_the_object_of_its_verb(prompt, placed, other):
+    from oor_core.language.roles import read_roles
+
+    assert read_roles(prompt, placed, other).swap is False
+    swapped = read_roles(prompt, other, placed)
+    assert swapped.swap is True and f"places '{placed}'" in swapped.explain(other, placed)
