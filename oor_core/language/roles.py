@@ -61,11 +61,11 @@ def read_roles(prompt: str, target_name: str, base_name: str) -> RoleReading:
     selected_text = replace_mentions(prompt, spans)
     swapped_text = replace_mentions(prompt, {"target": spans["base"], "base": spans["target"]})
     # An instruction places its verb's object: "Put the backpack below the coat" places the
-    # backpack, however the rest reads ("the reference below the object" is also a template).
-    mention = f"the {TARGET_WORD}"
-    if as_statement(selected_text, mention) != selected_text:
+    # backpack, however the rest reads ("the reference below the object" is also a template);
+    # not "Set the table with a mug on it", where the rest says what goes on the table.
+    if _instruction_places(selected_text):
         return RoleReading(False, named, (1.0, 0.0))
-    if as_statement(swapped_text, mention) != swapped_text:
+    if _instruction_places(swapped_text):
         return RoleReading(True, named, (0.0, 1.0))
     as_selected = _likeness(selected_text)
     swapped = _likeness(swapped_text)
@@ -74,3 +74,11 @@ def read_roles(prompt: str, target_name: str, base_name: str) -> RoleReading:
     # Read both ways alike ("A mouse to the left of the laptop" is also how right_of puts the
     # laptop): the object named first, the sentence's subject, is the one placed.
     return RoleReading(spans["base"][0] < spans["target"][0], named, (as_selected, swapped))
+
+
+def _instruction_places(marked: str) -> bool:
+    """`marked` opens with an instruction whose object is 'the object', followed by where to put
+    it (not by "with ...")."""
+    mention = f"the {TARGET_WORD}"
+    statement = as_statement(marked, mention)
+    return statement != marked and not statement[len(mention):].lstrip().lower().startswith("with")

@@ -55,8 +55,13 @@ def test_the_shipped_model_places_an_instruction_as_its_statement(shipped_model)
     ("Please hang the coat on the wall hook", "coat", "wall hook"),
 ])
 def test_an_instruction_places_the_object_of_its_verb(prompt, placed, other):
+    """... and an instruction whose rest says what goes on its object reads as before."""
     from oor_core.language.roles import read_roles
 
     assert read_roles(prompt, placed, other).swap is False
     swapped = read_roles(prompt, other, placed)
     assert swapped.swap is True and f"places '{placed}'" in swapped.explain(other, placed)
+    from oor_core.language.roles import read_roles as read
+
+    assert read("Set the table with a mug on it", "mug", "table").swap is False
+    assert read("Set the table with a mug on it", "table", "mug").swap is True
