@@ -45,6 +45,11 @@ class SceneRequest:
         return [edge.key for edge in self.edges]
 
     @property
+    def related_pairs(self) -> set[frozenset]:
+        """Pairs of objects with a relation between them (their contact is the relation's)."""
+        return {frozenset(key) for key in self.keys}
+
+    @property
     def moving(self) -> list[str]:
         return [name for name in self.order if name != self.root]
 
@@ -167,7 +172,7 @@ def check_layout(request: SceneRequest, matrices: dict[str, np.ndarray], meshes)
     matrices = settle_layout(request, matrices, meshes)
     placed = {name: (meshes[name].moved(matrices[name]) if name in matrices else meshes[name])
               for name in request.order}
-    related = {frozenset(key) for key in request.keys}
+    related = request.related_pairs
     colliding = []
     names = request.order
     for i, a in enumerate(names):
@@ -262,7 +267,7 @@ def onto_supports(request: SceneRequest, layout: Layout, meshes, movable=None
     nothing works."""
     matrices = {name: m.copy() for name, m in layout.matrices.items()}
     may_move = set(matrices) if movable is None else set(movable) & set(matrices)
-    related = {frozenset(key) for key in request.keys}
+    related = request.related_pairs
     for name, below in layout.unsupported:
         (lo, hi) = _mesh_at(meshes, matrices, name).bounds
         (s_lo, s_hi) = _mesh_at(meshes, matrices, below).bounds

@@ -53,12 +53,15 @@ def _build(case) -> dict:
 def _check(relations, families) -> list[dict]:
     import bpy
 
+    from oor_arrange.bridge.meshes import WorldMesh
     from oor_arrange.bridge.scene_objects import read_object
     from oor_arrange.oor_core.geometry.box_pose import relative_phi
     from oor_arrange.oor_core.geometry.object_frame import object_frame
     from oor_arrange.oor_core.relations.contexts import Context
 
     depsgraph = bpy.context.evaluated_depsgraph_get()
+    meshes = {obj.name: WorldMesh.from_object(obj, depsgraph)
+              for obj in bpy.context.scene.objects if obj.type == "MESH"}
     out = []
     for rel in relations:
         base, target = read_object(bpy.data.objects[rel["base"]], depsgraph), \
@@ -66,8 +69,8 @@ def _check(relations, families) -> list[dict]:
         family, similarity = families.family(rel["prompt"], target.category, base.category)
         phi = relative_phi(object_frame(base.geometry).pose, object_frame(target.geometry).pose)
         row = {"prompt": rel["prompt"], "family": family, "similarity": round(similarity, 3)}
-        support = _resting_elsewhere(rel, depsgraph)
-        if support and family in PLAN_VIEW_FAMILIES:
+        support = _resting_elsewhere(rel, meshes) if family in PLAN_VIEW_FAMILIES else ""
+        if support:
             phi = _on_base_floor(phi)
             row["judged"] = f"in plan view: the target rests on '{support}'"
         row["held"] = bool(Context(family, base.category, target.category).accept(phi[None])[0])
@@ -81,18 +84,16 @@ def _check(relations, families) -> list[dict]:
 PLAN_VIEW_FAMILIES = ("left_of", "right_of", "in_front_of", "behind", "next_to", "near")
 
 
-def _resting_elsewhere(rel, depsgraph) -> str:
-    """Another object of the scene that the target rests on (a plate set on the table in
-    front of its chair, whether or not a clause says "on the table"), else ''."""
-    import bpy
+def _resting_elsewhere(rel, meshes) -> str:
+    """Another object of the scene (`meshes`: name -> world mesh) that the target rests on (a
+    plate set on the table in front of its chair, whether or not a clause says "on the
+    table"), else ''."""
+    from oor_arrange.bridge.meshes import is_supported
 
-    from oor_arrange.bridge.meshes import WorldMesh, is_supported
-
-    target = WorldMesh.from_object(bpy.data.objects[rel["target"]], depsgraph)
-    for other in bpy.context.scene.objects:
-        if other.name not in (rel["target"], rel["base"]) and other.type == "MESH" \
-                and is_supported(target, WorldMesh.from_object(other, depsgraph)):
-            return other.name
+    target = meshes[rel["target"]]
+    for name, other in meshes.items():
+        if name not in (rel["target"], rel["base"]) and is_supported(target, other):
+            return name
     return ""
 
 
