@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 import numpy as np
 from mathutils import Matrix, Vector
 
-from ..oor_core.detection.category_prior import library_category
 from ..oor_core.geometry.object_frame import ObjectGeometry, object_frame
 from ..oor_core.geometry.placement import ScalePolicy, extract_relation, place_target
 from ..oor_core.language.working_parts import part_the_prompt_needs
 from ..oor_core.relations.categories import DEFAULT_PARTS
+from ..oor_core.relations.category_table import library_category
 from .meshes import WorldMesh, interpenetration, is_supported, rank_penalty, support_gap
 from .request import RelationRequest
 

@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..oor_core.detection.category_prior import library_category, working_part
+from ..oor_core.detection.category_prior import working_part
 from ..oor_core.geometry.object_frame import ObjectGeometry, object_frame
+from ..oor_core.relations.category_table import library_category
 from .frames import object_axes
 from .objects import evaluated_world_matrix, local_bounds, object_category
 

@@ -15,10 +15,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..oor_core.detection.axes6 import axis_of, opposite, vector
-from ..oor_core.detection.category_prior import library_category, working_part
+from ..oor_core.detection.category_prior import working_part
 from ..oor_core.detection.detect import AxisGuess, detect_axes, knife_edge_side
 from ..oor_core.detection.local_mesh import LocalMesh
 from ..oor_core.geometry.axes import AXIS_LABELS, DEFAULT_FRONT, DEFAULT_UP
+from ..oor_core.relations.category_table import library_category
 from .meshes import local_geometry
 from .objects import BridgeError, evaluated_world_matrix, object_category
 

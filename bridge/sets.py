@@ -8,11 +8,30 @@ relative to a member (a plate in front of each chair) follows its member."""
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import partial
 
 import numpy as np
 
+from ..oor_core.language.relation_check import relation_check
 from ..oor_core.language.surface_places import read_place
-from ..oor_core.scene.sets import around, in_front_on_base, is_beside, is_on_top, on_top
+from ..oor_core.scene.sets import SIDES, around, in_front_on_base, is_beside, is_on_top, on_top
+
+# The base's sides a set beside it may use, by the relation its prompt's words state, and how
+# the report says it; any other relation ("around the table", "near the sofa") uses all four.
+# Members in front of or behind the base, or all round it, face it (stools at a counter); members
+# at its left and right stand as sampled (nightstands either side of a bed face as it does).
+_SIDES_OF = {"in_front_of": (("front",), True, "in front of"),
+             "behind": (("back",), True, "behind"),
+             "left_of": (("left",), False, "left of"), "right_of": (("right",), False, "right of"),
+             "next_to": (("left", "right"), False, "beside")}
+
+
+def sides_of(edge) -> tuple[tuple[str, ...], bool, str]:
+    """(the base's sides a set sharing `edge`'s prompt may stand on, whether its members face
+    the base, how the report says it): "Two chairs in front of the desk" the front alone, facing
+    it; "a candle on each side of the vase" left and right."""
+    check = relation_check(edge.prompt, edge.base_name, edge.target_name)
+    return _SIDES_OF.get(check.family if check else "", (tuple(SIDES), True, "around"))
 
 
 def shared_relations(request) -> list[list]:
@@ -34,7 +53,8 @@ def with_set_patterns(request, result):
     for edges in shared_relations(request):
         sampled = np.concatenate([result.phi[e.key] for e in edges])
         if is_beside(sampled):
-            sets.append((edges, around, "around"))
+            sides, facing, where = sides_of(edges[0])
+            sets.append((edges, partial(around, sides=sides, facing=facing), where))
         elif is_on_top(sampled) and read_place(edges[0].prompt)[1] is None:
             # rows with a place of their own ("a candle on a corner of the table") keep it
             sets.append((edges, on_top, "on"))
@@ -44,7 +64,7 @@ def with_set_patterns(request, result):
     said: list[list[str]] = [[] for _ in range(len(result))]
     candidates = len(result)
     for edges, layout, where in sets:
-        settings = _one_each(request, edges) if layout is around else []
+        settings = _one_each(request, edges) if where != "on" else []
         for k in range(candidates):
             members = np.stack([phi[e.key][k] for e in edges])
             laid = layout(members, candidates)

@@ -4,17 +4,19 @@ the described relations hold, and whether any meshes collide (issue 22's arrange
     python tools/eval_described_scenes.py --json reports/described_scenes.json [--seed 0]
 
 Every description of the test sets (tests/assets/descriptions/*.json) whose objects all have a
-library category becomes a scene of boxes at the categories' typical sizes (canonical x width,
-y height, z depth -> Blender X, Z, Y), spread on the floor; the description is read and the
+library category becomes a scene of objects shaped as the library has their categories (a
+table's top on legs, a cup's cavity, a sofa's seat: tests/blender/scene_helpers.stand_in_pieces;
+`--boxes`: plain boxes) at their typical sizes, spread on the floor; the description is read and the
 scene arranged through the batch runner's own path (headless/batch.apply_relations: read,
 sampled jointly, sets laid out, settled, pushed apart, refused if still colliding). Each read
-relation is then checked with the library predicate of the relation it asks for (the family of
-the nearest library prompt, oor_core/evaluation/prompt_family.py) on the placed boxes; a side
-relation (left, right, in front, behind, next to, near: same-floor predicates) of a target that
-rests on another object (a plate on the table "in front of the chair") is judged in plan view,
-its height owned by what it rests on. A scene the runner refuses counts all its relations as
-not held. Objects left standing beside their support rather than on it (a keyboard past the
-desk's edge at the desk's height) are counted apart.
+relation is then checked with the library predicate of the relation it asks for (the one its
+words plainly state, oor_core/language/relation_check.py, else the family of the nearest
+library prompts, oor_core/evaluation/prompt_family.py) on the placed boxes; a side relation
+(left, right, in front, behind, next to, near: same-floor predicates) of a target that rests on
+another object (a plate on the table "in front of the chair") is judged in plan view, its
+height owned by what it rests on. A scene the runner refuses counts all its relations as not
+held. Objects left standing beside their support rather than on it (a keyboard past the desk's
+edge at the desk's height) are counted apart.
 """
 
 from __future__ import annotations
@@ -36,17 +38,17 @@ from blender_session import (
 SETS = ("descriptions", "heldout", "blind", "blind2")
 
 
-def _build(case) -> dict:
+def _build(case, boxes: bool = False) -> dict:
     from oor_arrange.oor_core.evaluation.describe_eval import scene_things
+    from oor_arrange.oor_core.relations.category_table import CATEGORIES
     from oor_arrange.oor_core.training.retarget import typical_size
 
     fresh_scene()
     objects = {}
     for i, thing in enumerate(scene_things(case)):
-        x, y, z = (float(v) for v in typical_size(thing.category))
-        objects[thing.name] = scene_helpers.add_box(thing.name, (x, z, y),
-                                                    location=(3.0 * i, -6.0, 0),
-                                                    center=(0, 0, y / 2))
+        objects[thing.name] = scene_helpers.add_stand_in(
+            thing.name, CATEGORIES[thing.category], typical_size(thing.category),
+            (3.0 * i, -6.0, 0), boxes)
     return objects
 
 
@@ -66,7 +68,7 @@ def _check(relations, families) -> list[dict]:
     for rel in relations:
         base, target = read_object(bpy.data.objects[rel["base"]], depsgraph), \
             read_object(bpy.data.objects[rel["target"]], depsgraph)
-        family, similarity = families.family(rel["prompt"], target.category, base.category)
+        family, similarity = _family(families, rel["prompt"], target.category, base.category)
         phi = relative_phi(object_frame(base.geometry).pose, object_frame(target.geometry).pose)
         row = {"prompt": rel["prompt"], "family": family, "similarity": round(similarity, 3)}
         support = _resting_elsewhere(rel, meshes) if family in PLAN_VIEW_FAMILIES else ""
@@ -82,6 +84,15 @@ def _check(relations, families) -> list[dict]:
 # another object (a plate on the table "in front of the chair"), that object owns its height,
 # and the library's same-floor predicates judge the plan view.
 PLAN_VIEW_FAMILIES = ("left_of", "right_of", "in_front_of", "behind", "next_to", "near")
+
+
+def _family(families, prompt: str, target: str, base: str) -> tuple[str, float]:
+    """The relation a clause asks for: the one its words plainly state where they do
+    (language/relation_check.py, similarity 1), else the nearest library prompts' vote."""
+    from oor_arrange.oor_core.language.relation_check import relation_check
+
+    check = relation_check(prompt, base, target)
+    return (check.family, 1.0) if check is not None else families.family(prompt, target, base)
 
 
 def _resting_elsewhere(rel, meshes) -> str:
@@ -108,7 +119,7 @@ def _on_base_floor(phi):
     return phi
 
 
-def evaluate(seed: int, only: str = "") -> dict:
+def evaluate(seed: int, only: str = "", boxes: bool = False) -> dict:
     from oor_arrange.bridge.model_service import SERVICE, ModelConfig
     from oor_arrange.headless.batch import apply_relations
     from oor_arrange.headless.jobs import Job, JobError
@@ -130,7 +141,7 @@ def evaluate(seed: int, only: str = "") -> dict:
                 rows.append({"set": name, "text": case["text"], "skipped": "an object has no "
                              "library category (no typical size, no predicate)"})
                 continue
-            _build(case)
+            _build(case, boxes)
             row = {"set": name, "text": case["text"]}
             try:
                 _results, check = apply_relations(Job(description=case["text"], seed=seed),
@@ -147,7 +158,7 @@ def evaluate(seed: int, only: str = "") -> dict:
                                     for p in g.get("unsupported", [])],
                        relations=_check(read, families))
             rows.append(row)
-    return {"seed": seed, "scenes": rows}
+    return {"seed": seed, "shapes": "boxes" if boxes else "library", "scenes": rows}
 
 
 def summary(report: dict) -> dict:
@@ -173,11 +184,14 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", type=pathlib.Path)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--boxes", action="store_true",
+                        help="plain boxes instead of the categories' shapes (as measured before "
+                             "2026-12-02)")
     parser.add_argument("--only", default="", metavar="TEXT",
                         help="only the descriptions that contain TEXT (to look at one scene)")
     args = parser.parse_args(argv)
     with addon_registered():
-        report = evaluate(args.seed, args.only)
+        report = evaluate(args.seed, args.only, args.boxes)
     report["summary"] = summary(report)
     print(json.dumps(report["summary"], indent=1))
     write_json(args.json, report)

@@ -4,7 +4,9 @@ have intersecting meshes, and how many relations hold between the placed objects
     python tools/eval_scene_collisions.py --json reports/scene_collisions.json [--candidates 8]
 
 The 24 library scenes of `oor_core.evaluation.multi_object_eval` (3 to 6 objects, real sizes
-drawn from the categories) are built as Blender boxes, sampled with guidance, and laid out as
+drawn from the categories) are built as Blender objects shaped as the library has them (a
+table's top on legs, a cup's cavity, a sofa's seat; `--boxes`: plain boxes), sampled with
+guidance, and laid out as
 Arrange Objects does: before (the first collision-free candidate, else the least colliding one
 applied as sampled) and now (settled onto the real surfaces, colliding objects pushed apart, a
 layout that still collides refused). A relation holds when the library's plausibility predicate
@@ -26,19 +28,20 @@ from blender_session import (
 )
 
 
-def _build(scene):
-    """Boxes at the scene's sizes (canonical x width, y height, z depth -> Blender X, Y, Z
-    with +Z up), spread out on the floor; relation rows as the sidebar list holds them."""
+def _build(scene, boxes: bool = False):
+    """Stand-ins shaped as the library has each category (a table on legs, a cup with its
+    cavity, a sofa with its seat: scene_helpers.stand_in_pieces) at the scene's sizes, spread out
+    on the floor; relation rows as the sidebar list holds them."""
 
     from oor_arrange.bridge.relation_rows import RelationRow
     from oor_arrange.oor_core.evaluation.multi_object_eval import prompt_for
+    from oor_arrange.oor_core.relations.category_table import CATEGORIES
 
     fresh_scene()
     objects = {}
     for i, (node, size) in enumerate(scene.sizes.items()):
-        x, y, z = (float(v) for v in size)
-        objects[node] = scene_helpers.add_box(node, (x, z, y), location=(4.0 * i, 0, 0),
-                                              center=(0, 0, y / 2))
+        category = CATEGORIES[scene.nodes[node]]
+        objects[node] = scene_helpers.add_stand_in(node, category, size, (4.0 * i, 0, 0), boxes)
     rows = [RelationRow(objects[b], objects[t], prompt_for(f, scene.nodes[b], scene.nodes[t]))
             for b, t, f in scene.relations]
     return objects, rows
@@ -80,7 +83,7 @@ def _sampled_layout(request, result, meshes):
     return best
 
 
-def evaluate(candidates: int, seed: int) -> dict:
+def evaluate(candidates: int, seed: int, boxes: bool = False) -> dict:
     import bpy
 
     from oor_arrange.bridge.model_service import SERVICE, ModelConfig
@@ -91,7 +94,7 @@ def evaluate(candidates: int, seed: int) -> dict:
     model = SERVICE.get(ModelConfig())
     rows = []
     for i, scene in enumerate(build_scenes()):
-        _objects, relation_rows = _build(scene)
+        _objects, relation_rows = _build(scene, boxes)
         depsgraph = bpy.context.evaluated_depsgraph_get()
         request = build_scene_request(relation_rows, depsgraph)
         meshes = scene_meshes(request, depsgraph)
@@ -105,7 +108,8 @@ def evaluate(candidates: int, seed: int) -> dict:
                      "now_refused": bool(layout.colliding_pairs),
                      "now_unsupported": [list(p) for p in layout.unsupported],
                      "now_held": _held(scene, request, layout.matrices)})
-    return {"scenes": rows, "candidates": candidates, "seed": seed}
+    return {"scenes": rows, "candidates": candidates, "seed": seed,
+            "shapes": "boxes" if boxes else "library"}
 
 
 def main(argv=None) -> int:
@@ -113,9 +117,12 @@ def main(argv=None) -> int:
     parser.add_argument("--json", type=pathlib.Path)
     parser.add_argument("--candidates", type=int, default=8)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--boxes", action="store_true",
+                        help="plain boxes instead of the categories' shapes (as measured before "
+                             "2026-12-02)")
     args = parser.parse_args(argv)
     with addon_registered():
-        report = evaluate(args.candidates, args.seed)
+        report = evaluate(args.candidates, args.seed, args.boxes)
     rows = report["scenes"]
     for when in ("before", "now"):
         colliding = sum(bool(r[f"{when}_colliding"]) for r in rows)

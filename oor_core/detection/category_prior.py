@@ -10,19 +10,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..relations.categories import Category
-from ..relations.category_table import CATEGORIES
 
-_BY_NAME = {name: category for category in CATEGORIES.values() for name in category.names}
 SHAPE_SLACK = 0.35  # log-ratio outside the library's range that still counts as half a fit
-
-
-def library_category(name: str) -> Category | None:
-    words = name.strip().lower().split()
-    for start in range(len(words)):
-        found = _BY_NAME.get(" ".join(words[start:]))
-        if found is not None:
-            return found
-    return None
 
 
 def _log_gap(value: float, low: float, high: float) -> float:

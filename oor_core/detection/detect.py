@@ -15,9 +15,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..geometry.axes import local_to_canonical_rotation
+from ..relations.category_table import library_category
 from . import front_cues
 from .axes6 import AXES, index_and_sign, opposite, perpendicular, vector
-from .category_prior import library_category, proportion_fit, working_part
+from .category_prior import proportion_fit, working_part
 from .local_mesh import LocalMesh
 from .support import standing_scores
 from .symmetry import mirror_scores

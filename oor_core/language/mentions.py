@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import cache
 
 import numpy as np
 
+from ..relations.category_table import CATEGORIES
 from .object_names import UNKNOWN as UNKNOWN_NAME
 from .object_names import aliases, singular_forms
 
@@ -110,35 +112,64 @@ def _with_determiner(words, span, taken) -> tuple[int, int]:
     return start, span[1]
 
 
+@cache
+def _head_nouns() -> frozenset[str]:
+    """The last word of every category name and synonym ('shaker', 'mug', 'table')."""
+    return frozenset(words_of(name)[-1][0] for category in CATEGORIES.values()
+                     for name in category.names if words_of(name)) - _NOT_NOUNS
+
+
+def _with_head_noun(words, span, taken) -> tuple[int, int]:
+    """Widen a mention over up to two object words right after it: an object called 'salt' is
+    mentioned as 'the salt shaker', not as 'the salt' followed by a stray 'shaker'."""
+    end = span[1]
+    while end < len(words) and end - span[1] < 2 and words[end][0] in _head_nouns() \
+            and _free((end, end + 1), taken) and words[end - 1][2] == words[end][1] - 1:
+        end += 1
+    return span[0], end
+
+
 def find_mentions(prompt: str, target_name: str, base_name: str,
                   similarity: Similarity | None = None) -> dict[str, tuple[int, int] | None]:
     """Character spans of the target's and the base's mentions (None where not found): the name
     or a synonym of its category, its head noun, another word of it, else (with `similarity`)
     the closest phrase. With the same name for both, the first mention is the target's."""
     words = words_of(prompt)
+    roles = (("target", target_name), ("base", base_name))
+    # Whole names and synonyms of both objects before any single word: in "A coat rack with a
+    # coat on it" the coat is the second 'coat', the first belongs to the whole 'coat rack'.
+    whole: dict[str, tuple[int, int] | None] = {}
+    for role, name in sorted(roles, key=lambda rn: -len(words_of(rn[1]))):  # longer name first
+        whole[role] = _whole_alias(words, name, [s for s in whole.values() if s])
     taken: list[tuple[int, int]] = []
     found: dict[str, tuple[int, int] | None] = {}
-    for role, name in (("target", target_name), ("base", base_name)):
+    for role, name in roles:
         name_words = [w for w, _, _ in words_of(name)]
-        span = None
-        for alias in aliases(name):  # whole names and synonyms before any single word
-            alias_words = [w for w, _, _ in words_of(alias)]
-            span = _whole(words, alias_words, taken) if alias_words else None
-            if span is not None:
-                break
-        if span is None and name_words:  # the whole name was tried first, as its own alias
-            span = _name_word(words, name_words, taken)
+        blocked = taken + [s for r, s in whole.items() if r != role and s]
+        span = whole[role]
+        if span is None and name_words:
+            span = _name_word(words, name_words, blocked)
         if span is None and similarity is not None and name_words:
-            span = _closest(words, name, taken, similarity)
+            span = _closest(words, name, blocked, similarity)
         if span is None and name == UNKNOWN_NAME:
-            span = _by_position(words, taken, last=role == "base")
+            span = _by_position(words, blocked, last=role == "base")
         if span is None:
             found[role] = None
             continue
-        start, end = _with_determiner(words, span, taken)
+        start, end = _with_determiner(words, _with_head_noun(words, span, blocked), blocked)
         taken.append((start, end))
         found[role] = (words[start][1], words[end - 1][2])
     return found
+
+
+def _whole_alias(words, name: str, taken) -> tuple[int, int] | None:
+    """The first free mention of the whole name or a synonym of its category."""
+    for alias in aliases(name):
+        alias_words = [w for w, _, _ in words_of(alias)]
+        span = _whole(words, alias_words, taken) if alias_words else None
+        if span is not None:
+            return span
+    return None
 
 
 def replace_mentions(prompt: str, spans: dict[str, tuple[int, int] | None],

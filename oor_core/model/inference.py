@@ -21,6 +21,8 @@ from ..geometry.oor_vector import PHI_DIM, R6, SCALES
 from ..geometry.rotation6d import matrix_to_r6, r6_to_matrix
 from ..geometry.surface_place import place_on_top
 from ..language.mentions import condition_parts, mark_roles
+from ..language.relation_check import checked_order, relation_check
+from ..language.relation_check import keeps as relation_check_keeps
 from ..language.surface_places import read_place
 from .checkpoint import ModelLoadError, load_checkpoint, read_metadata
 from .ranking import DEFAULT_RANKING, candidate_energy
@@ -125,6 +127,12 @@ class OORModel:
             return prompt
         return mark_roles(prompt, target_name, base_name, self.encoder.similarity)
 
+    @staticmethod
+    def relation_keeps(prompts, base_names, target_names, phi: np.ndarray) -> np.ndarray:
+        """(Q, K) bool: which candidates phi (Q, K, 15) keep the relation their query's words
+        state, all where they state none (language/relation_check.py)."""
+        return relation_check_keeps(prompts, base_names, target_names, phi)
+
     def text_features(self, prompts, base_names, target_names) -> torch.Tensor:
         """(Q, H) fused text features of the (c, B, T) triples, cached per triple."""
         keys = list(zip(prompts, base_names, target_names, strict=True))
@@ -197,12 +205,16 @@ class OORModel:
                num_candidates: int = 16, seed: int = 0, sampler: str = "default",
                steps: int | None = None, rank: bool = True, ranking: str = DEFAULT_RANKING,
                guidance=None, plausibility=None, known_scale_mode: str | None = None,
-               sigma_end: float | None = None) -> Candidates:
+               sigma_end: float | None = None, check_relation: bool = True,
+               plain_retry: bool = True) -> Candidates:
         """Sample `num_candidates` OOR vectors for one (c, B, T) query, ranked best first.
 
         known_scales: None or (6,) [s_T->B, s_B] (returned exactly). guidance: optional
         callable(phi (K,15) tensor, t) -> weighted loss gradient, applied to the denoised
         estimate. plausibility: optional callable(phi (K,15) tensor) -> (K,) penalty.
+        check_relation: candidates that keep the relation the prompt's words state rank first
+        (language/relation_check.py); when none does, the query is drawn again from the
+        relation's plainest words (plain_retry) and that draw is returned if its best keeps it.
         """
         if sampler not in SAMPLER_NAMES:
             raise ValueError(f"unknown sampler {sampler!r}; choose from {SAMPLER_NAMES}")
@@ -226,8 +238,19 @@ class OORModel:
                     penalty = torch.as_tensor(plausibility(torch.from_numpy(phi)))
                     energy = energy + penalty.to(energy.dtype)
                 energy = energy.double().numpy()
-                order = np.argsort(energy, kind="stable")
+                kept = relation_check_keeps([prompt], [base_name], [target_name], phi[None])[0] \
+                    if check_relation else np.ones(len(phi), dtype=bool)
+                order = checked_order(energy, kept)
                 phi, energy = phi[order], energy[order]
+                check = relation_check(prompt, base_name, target_name) if check_relation \
+                    else None
+                if check is not None and not kept.any() and plain_retry:
+                    again = self.sample(check.plain_prompt(target_name, base_name), base_name,
+                                        target_name, known_scales, num_candidates, seed, sampler,
+                                        steps, rank, ranking, guidance, plausibility,
+                                        known_scale_mode, sigma_end, plain_retry=False)
+                    if check.passes(again.phi[:1]).all():
+                        phi, energy, nfe = again.phi, again.scores, nfe + again.nfe
             else:
                 energy = np.zeros(num_candidates)
         return Candidates(phi=at_place(prompt, phi), scores=energy, nfe=nfe, seed=int(seed),
@@ -246,12 +269,13 @@ class OORModel:
                      num_samples: int = 16, seed: int = 0, sampler: str = "default",
                      steps: int | None = None, known_scale_mode: str | None = None,
                      rank_from: int = 0, ranking: str = DEFAULT_RANKING,
-                     sigma_end: float | None = None) -> np.ndarray:
+                     sigma_end: float | None = None, check_relation: bool = True) -> np.ndarray:
         """Samples (Q, num_samples, 15) for many queries (evaluation).
 
         Unranked by default (the model's distribution). With rank_from = K > num_samples, K
         candidates are drawn per query and the num_samples best-ranked are returned (what a
-        user gets from `sample`, which always ranks)."""
+        user gets from `sample`, which always ranks), those that keep the relation the prompt's
+        words state first unless check_relation is False."""
         mode = self._mode(known_scale_mode)
         q = len(prompts)
         known_all = None if known_scales is None else np.asarray(known_scales, np.float64)
@@ -259,21 +283,55 @@ class OORModel:
         draw = max(num_samples, int(rank_from))
         per_chunk = max(1, _ROW_CHUNK // draw)
         gen = torch.Generator().manual_seed(int(seed))
+        run = dict(draw=draw, gen=gen, mode=mode, sampler=sampler, steps=steps,
+                   sigma_end=sigma_end, ranking=ranking if draw > num_samples else None)
         with torch.inference_mode():
             for start in range(0, q, per_chunk):
                 sl = slice(start, min(q, start + per_chunk))
-                text_feat = self.text_features(prompts[sl], base_names[sl], target_names[sl])
+                chunk = (prompts[sl], base_names[sl], target_names[sl])
                 known = None if known_all is None else known_all[sl]
-                x_init, score, known_kw, known = self._prepare(text_feat, known, draw, gen, mode)
-                den = Denoiser(score, self.sde, **known_kw)
-                x = run_sampler(sampler, den, x_init, self.sde, steps, sigma_end)
-                phi = self._finish(x, known, draw)
+                phi, energy = self._draw(*chunk, known, **run)
                 if draw > num_samples:
-                    energy = self._energy(score, known_kw["known_mask"], phi, mode, ranking, gen)
-                    best = np.argsort(energy.reshape(-1, draw).numpy(), axis=1, kind="stable")
+                    kept = np.ones(energy.shape, dtype=bool)
+                    if check_relation:
+                        kept = relation_check_keeps(*chunk, phi)
+                        self._retry_in_plain_words(chunk, known, phi, energy, kept, run)
+                    best = np.stack([checked_order(e, k) for e, k in zip(energy, kept,
+                                                                         strict=True)])
                     phi = np.take_along_axis(phi, best[:, :num_samples, None], axis=1)
                 out[sl] = [at_place(p, rows) for p, rows in zip(prompts[sl], phi, strict=True)]
         return out
+
+    def _draw(self, prompts, base_names, target_names, known, draw, gen, mode, sampler, steps,
+              sigma_end, ranking):
+        """(phi (Q, draw, 15), ranking energies (Q, draw), zeros without `ranking`)."""
+        text_feat = self.text_features(prompts, base_names, target_names)
+        x_init, score, known_kw, known = self._prepare(text_feat, known, draw, gen, mode)
+        den = Denoiser(score, self.sde, **known_kw)
+        x = run_sampler(sampler, den, x_init, self.sde, steps, sigma_end)
+        phi = self._finish(x, known, draw)
+        if ranking is None:
+            return phi, np.zeros(phi.shape[:2])
+        energy = self._energy(score, known_kw["known_mask"], phi, mode, ranking, gen)
+        return phi, energy.reshape(-1, draw).double().numpy()
+
+    def _retry_in_plain_words(self, chunk, known, phi, energy, kept, run) -> None:
+        """Queries none of whose candidates keep the relation their words state are drawn again
+        from the relation's plainest words ("A book on the floor under the chair" -> "the book
+        under the chair"); their rows (phi, energy, kept, in place) take the new draw when some
+        of it keeps the relation."""
+        checks = [relation_check(*query) for query in zip(*chunk, strict=True)]
+        todo = [i for i, check in enumerate(checks) if check is not None and not kept[i].any()]
+        if not todo:
+            return
+        plain = [checks[i].plain_prompt(chunk[2][i], chunk[1][i]) for i in todo]
+        again, again_energy = self._draw(plain, [chunk[1][i] for i in todo],
+                                         [chunk[2][i] for i in todo],
+                                         None if known is None else known[todo], **run)
+        for row, i in enumerate(todo):
+            again_kept = checks[i].passes(again[row])
+            if again_kept.any():
+                phi[i], energy[i], kept[i] = again[row], again_energy[row], again_kept
 
 
 def at_place(prompt: str, phi: np.ndarray) -> np.ndarray:
@@ -299,8 +357,10 @@ class EvalSampler:
 
     def __init__(self, model: OORModel, sampler: str = "default", steps: int | None = None,
                  known_scale_mode: str | None = None, rank_from: int = 0,
-                 sigma_end: float | None = None, ranking: str = DEFAULT_RANKING):
+                 sigma_end: float | None = None, ranking: str = DEFAULT_RANKING,
+                 check_relation: bool = True):
         self.model = model
+        self.check_relation = bool(check_relation)
         self.ranking = ranking
         self.sigma_end = None if sigma_end is None else float(sigma_end)
         self.sampler = sampler
@@ -313,13 +373,15 @@ class EvalSampler:
         return self.model.sample_batch(list(prompts), list(base_names), list(target_names),
                                        known_scales, num_samples, seed, self.sampler,
                                        self.steps, self.known_scale_mode, self.rank_from,
-                                       ranking=self.ranking, sigma_end=self.sigma_end)
+                                       ranking=self.ranking, sigma_end=self.sigma_end,
+                                       check_relation=self.check_relation)
 
 
 def load_eval_sampler(checkpoint=None, sampler: str = "default", **options) -> EvalSampler:
     """Harness entry point. options: steps, known_scale_mode ('learned' | 'inpaint'), rank_from
     (K: return the best-ranked of K candidates per query), ranking (the energy that ranks them),
-    num_threads, model (an OORModel)."""
+    check_relation (0: rank by energy alone, without language/relation_check.py), num_threads,
+    model (an OORModel)."""
     model = options.pop("model", None) or OORModel.load(checkpoint,
                                                           num_threads=options.pop("num_threads",
                                                                                   None))

@@ -863,3 +863,16 @@ _ROWS: list[Category] = [
 CATEGORIES: dict[str, Category] = {c.name: c for c in _ROWS}
 if len(CATEGORIES) != len(_ROWS):  # pragma: no cover - table sanity, caught at import
     raise ValueError("duplicate category name in category_table")
+
+_BY_NAME = {name: category for category in CATEGORIES.values() for name in category.names}
+
+
+def library_category(name: str) -> Category | None:
+    """The category a name is (a category's name or synonym), or the one its last words are
+    ('bedside lamp' -> 'lamp'); None when no ending of it is one."""
+    words = name.strip().lower().split()
+    for start in range(len(words)):
+        found = _BY_NAME.get(" ".join(words[start:]))
+        if found is not None:
+            return found
+    return None

@@ -59,6 +59,9 @@ LAMBDA2_MAX = 1e5  # lambda2 = min(100 / t^2, 1e5)
 DEFAULT_COLLISION_WEIGHT = 0.5  # step size at full schedule strength (measured, see docs)
 DEFAULT_INCONSISTENCY_WEIGHT = 0.5
 RANK_PENALTY = 1e3  # ranking: energy + RANK_PENALTY * (C + I)
+# Choosing the path that places an object with several parents: a relation that breaks what its
+# prompt's words state costs more than any energy difference (model/ranking.py energies < 1e4).
+BROKEN_RELATION_ENERGY = 1e6
 DEFAULT_STOP_T = 0.0  # no guidance below this time: the last steps let the model restore contact
 COLLISION_STEP_CAP = 0.5  # a step of 0.5 on depth^2 removes a single overlap exactly
 INCONSISTENCY_STEP_CAP = 1.0
@@ -89,8 +92,8 @@ class SceneResult:
 
     phi: (base, target) -> (K, 15); poses: node -> K consensus BoxPoses in the root's instance
     canonical space (mean over parent paths, rotation projected to SO(3)); losses: per-candidate
-    'collision', 'inconsistency', 'energy', 'rank' arrays (K,); order: the sampled candidates'
-    indices in ranked order.
+    'collision', 'inconsistency', 'energy', 'rank', 'broken_relations' arrays (K,); order: the
+    sampled candidates' indices in ranked order.
     """
 
     phi: dict[tuple[str, str], np.ndarray]
@@ -433,14 +436,18 @@ def sample_scene(model, edges: Sequence[SceneEdge], num_candidates: int = 8, see
                  extra_collision_boxes=None, fixed_phi: Mapping | None = None,
                  steps: int | None = None, rank: bool = True,
                  known_scale_mode: str | None = None,
-                 collision_axes: str = DEFAULT_COLLISION_AXES) -> SceneResult:
+                 collision_axes: str = DEFAULT_COLLISION_AXES,
+                 check_relations: bool = True) -> SceneResult:
     """Sample `num_candidates` joint arrangements of a scene DAG, ranked best first.
 
     edges: the relations (one root; see scene_graph.validate_scene_graph). guidance: apply the
     collision / inconsistency guidance (False = naive independent pairwise sampling with the same
     noise). extra_collision_boxes: fixed obstacles in the root frame (BoxPose list or (M, 2, 3)
     [min, max]) that placed objects must not overlap. fixed_phi: (base, target) -> (15,) for
-    relations that already exist and must not change (Add Object). Deterministic for a seed.
+    relations that already exist and must not change (Add Object). check_relations: an object
+    with several parents takes a path that keeps what the prompts' words state, and candidates
+    that keep them rank first (language/relation_check.py, through model.relation_keeps).
+    Deterministic for a seed.
     """
     t0 = time.perf_counter()
     if sampler not in SAMPLER_NAMES:
@@ -481,7 +488,19 @@ def sample_scene(model, edges: Sequence[SceneEdge], num_candidates: int = 8, see
             return candidate_energy(den, x_final, generator=gen).double().numpy().reshape(
                 rows.e, rows.k)
 
-        phi = agree_on_likeliest_paths(keys, phi, row_energy, rows.fixed)
+        def broken(phi_rows: np.ndarray) -> np.ndarray:
+            """(E, K) bool: relations (not fixed ones) that break what their words state."""
+            keeps = getattr(model, "relation_keeps", None)
+            if keeps is None or not check_relations:
+                return np.zeros(phi_rows.shape[:2], dtype=bool)
+            kept = keeps([e.prompt for e in edges], [e.base_name for e in edges],
+                         [e.target_name for e in edges], phi_rows)
+            return ~kept & ~rows.fixed[:, None]
+
+        def choice_energy(phi_rows: np.ndarray) -> np.ndarray:
+            return row_energy(phi_rows) + BROKEN_RELATION_ENERGY * broken(phi_rows)
+
+        phi = agree_on_likeliest_paths(keys, phi, choice_energy, rows.fixed)
         scene = scene_losses_numpy(keys, phi, extra_collision_boxes)
         energy = np.zeros(num_candidates)
         if rank and num_candidates > 1:
@@ -489,7 +508,9 @@ def sample_scene(model, edges: Sequence[SceneEdge], num_candidates: int = 8, see
             energy = e_rows[~rows.fixed].mean(0) if (~rows.fixed).any() \
                 else np.zeros(num_candidates)
         score = energy + RANK_PENALTY * (scene["collision"] + scene["inconsistency"])
-        order = np.argsort(score, kind="stable") if rank else np.arange(num_candidates)
+        broken_count = broken(phi).sum(0)
+        # Candidates whose relations keep what their words state first, then by score.
+        order = np.lexsort((score, broken_count)) if rank else np.arange(num_candidates)
     phi = phi[:, order]
     t3 = time.perf_counter()
     result = SceneResult(
@@ -497,7 +518,8 @@ def sample_scene(model, edges: Sequence[SceneEdge], num_candidates: int = 8, see
         poses=consensus_poses(keys, phi),
         losses={"collision": scene["collision"][order],
                 "inconsistency": scene["inconsistency"][order],
-                "energy": energy[order], "rank": score[order]},
+                "energy": energy[order], "rank": score[order],
+                "broken_relations": broken_count[order]},
         nfe=nfe, order=order, root=losses.root)
     t4 = time.perf_counter()
     result.seconds = t4 - t0

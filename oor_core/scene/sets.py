@@ -62,30 +62,36 @@ def _side_gap(phi: np.ndarray) -> float:
     return float(max(out[0], out[2]))
 
 
-def patterns(count: int, side_length: dict[str, float], width: float) -> list[Pattern]:
-    """Every way to share `count` members over the four sides with opposite sides differing by
-    at most one and no side holding more than fit, most even spacing first."""
-    capacity = {s: int(side_length[s] // max(width, 1e-6)) for s in SIDES}
+def patterns(count: int, side_length: dict[str, float], width: float,
+             sides: tuple[str, ...] = tuple(SIDES)) -> list[Pattern]:
+    """Every way to share `count` members over the base's `sides` (all four by default; "in
+    front of" the front alone, "on each side of" left and right) with opposite sides differing
+    by at most one where both are used and no side holding more than fit, most even spacing
+    first."""
+    capacity = {s: int(side_length[s] // max(width, 1e-6)) if s in sides else 0 for s in SIDES}
     found = []
-    for front, right in itertools.product(range(count + 1), repeat=2):
-        for back in (front - 1, front, front + 1):
-            left = count - front - right - back
-            counts = {"front": front, "right": right, "back": back, "left": left}
-            if back < 0 or left < 0 or abs(right - left) > 1 or \
-                    any(counts[s] > capacity[s] for s in SIDES):
-                continue
-            spacing = [side_length[s] / counts[s] for s in SIDES if counts[s]]
-            # even spacing first; then members on the long sides (a table's chairs face across)
-            unevenness = float(np.std(spacing) / np.mean(spacing))
-            short = sum(counts[s] for s in SIDES if side_length[s] < max(side_length.values()))
-            found.append((round(unevenness, 6), short, Pattern(counts)))
+    for front, right, back in itertools.product(range(count + 1), repeat=3):
+        left = count - front - right - back
+        counts = {"front": front, "right": right, "back": back, "left": left}
+        if left < 0 or any(counts[s] > capacity[s] for s in SIDES) or any(
+                abs(counts[a] - counts[b]) > 1 for a, b in (("front", "back"), ("left", "right"))
+                if a in sides and b in sides):
+            continue
+        spacing = [side_length[s] / counts[s] for s in SIDES if counts[s]]
+        # even spacing first; then members on the long sides (a table's chairs face across)
+        unevenness = float(np.std(spacing) / np.mean(spacing))
+        short = sum(counts[s] for s in SIDES if side_length[s] < max(side_length.values()))
+        found.append((round(unevenness, 6), short, Pattern(counts)))
     found.sort(key=lambda f: (f[0], f[1]))
     return list(dict((p.describe(), p) for *_, p in found).values())
 
 
-def around(phis: np.ndarray, variants: int) -> list[tuple[Pattern, np.ndarray]]:
+def around(phis: np.ndarray, variants: int, sides: tuple[str, ...] = tuple(SIDES),
+           facing: bool = True) -> list[tuple[Pattern, np.ndarray]]:
     """Up to `variants` patterns of the members' sampled phis (M, 15): each the members' phis
-    (M, 15) laid out on the base's sides, facing it, at the members' median gap and height."""
+    (M, 15) laid out on the base's `sides` at the members' median gap and height, facing the
+    base (chairs round a table) or, without `facing`, turned as sampled squared to its edges
+    (nightstands on each side of a bed face the way the bed does)."""
     phis = np.asarray(phis, dtype=np.float64)
     oor = unpack_phi(phis)
     half = oor.base_scale[0] / 2
@@ -95,7 +101,7 @@ def around(phis: np.ndarray, variants: int) -> list[tuple[Pattern, np.ndarray]]:
     gap = float(np.clip(np.median([_side_gap(p) for p in phis]), -0.6 * np.max(depth), 0.5))
     height = float(np.median(oor.translation[:, 1]))
     laid = []
-    for pattern in patterns(len(phis), side_length, width)[:variants]:
+    for pattern in patterns(len(phis), side_length, width, sides)[:variants]:
         slots = []
         for side, (normal, sign, along) in SIDES.items():
             k = pattern.counts[side]
@@ -104,12 +110,14 @@ def around(phis: np.ndarray, variants: int) -> list[tuple[Pattern, np.ndarray]]:
                               side_length[side] / k))
         out = phis.copy()
         for m, (side, normal, sign, along, offset) in enumerate(slots):
+            rotation = _yaw_matrix(YAW[side]) if facing else _square(oor.rotation[m])
+            reach = depth[m] / 2 if facing else float((np.abs(rotation) @ oor.target_scale[m])[
+                normal] / 2)
             translation = np.zeros(3)
             translation[1] = height
             translation[along] = offset
-            translation[normal] = sign * (half[normal] + gap + depth[m] / 2)
-            out[m] = pack_phi(_yaw_matrix(YAW[side]), translation, oor.target_scale[m],
-                              oor.base_scale[m])
+            translation[normal] = sign * (half[normal] + gap + reach)
+            out[m] = pack_phi(rotation, translation, oor.target_scale[m], oor.base_scale[m])
         laid.append((pattern, out))
     return laid
 

@@ -142,3 +142,76 @@ class RecordingLayout:
 
     def separator(self, **_):
         pass
+
+
+def stand_in_pieces(category, size) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Boxes (lo, hi) that together have the shape the relation library gives `category` at
+    `size` (canonical x width, y height, z depth, +z the front; the bottom centred at 0): a
+    table's top slab on four legs (the room under it, part 'underside'), a container's floor and
+    walls round its opening (part 'opening'), an enclosure's six walls (part 'wall'), a seat or a
+    shelf's lower surface with what stands round it (part 'support'); else the whole box."""
+    size = np.asarray(size, dtype=float)
+    half = size / 2
+    lo, hi = np.array([-half[0], 0.0, -half[2]]), np.array([half[0], size[1], half[2]])
+
+    def piece(x0, x1, y0, y1, z0, z1):
+        return np.array([x0, y0, z0]), np.array([x1, y1, z1])
+
+    def around(inner_x, inner_z, y0, y1):
+        """The footprint less the rectangle inner_x x inner_z, between heights y0 and y1."""
+        (ax, bx), (az, bz) = inner_x, inner_z
+        parts = [piece(lo[0], ax, y0, y1, lo[2], hi[2]), piece(bx, hi[0], y0, y1, lo[2], hi[2]),
+                 piece(ax, bx, y0, y1, lo[2], az), piece(ax, bx, y0, y1, bz, hi[2])]
+        return [p for p in parts if np.all(p[1] - p[0] > 1e-4)]
+
+    if "table" in category.tags:
+        slab = category.part("underside")[0] * size[1]
+        leg = min(0.06, 0.15 * min(size[0], size[2]))
+        legs = [piece(x0, x0 + leg, 0.0, size[1] - slab, z0, z0 + leg)
+                for x0 in (lo[0], hi[0] - leg) for z0 in (lo[2], hi[2] - leg)]
+        return [piece(lo[0], hi[0], size[1] - slab, size[1], lo[2], hi[2]), *legs]
+    if "container" in category.tags:
+        ox, oz, depth = category.part("opening")
+        floor = size[1] * (1.0 - depth)
+        return [piece(lo[0], hi[0], 0.0, floor, lo[2], hi[2]),
+                *around((-ox * size[0], ox * size[0]), (-oz * size[2], oz * size[2]), floor,
+                        size[1])]
+    if "enclosure" in category.tags:
+        wall = category.part("wall")[0] * size.min()
+        return [piece(lo[0], hi[0], 0.0, wall, lo[2], hi[2]),
+                piece(lo[0], hi[0], size[1] - wall, size[1], lo[2], hi[2]),
+                *around((lo[0] + wall, hi[0] - wall), (lo[2] + wall, hi[2] - wall), wall,
+                        size[1] - wall)]
+    y, x0, x1, z0, z1 = category.part("support")
+    if y < 0.5 - 1e-6:  # a seat or a lower shelf: the surface at y, what stands round it above
+        top = (0.5 + y) * size[1]
+        return [piece(lo[0], hi[0], 0.0, top, lo[2], hi[2]),
+                *around((x0 * size[0], x1 * size[0]), (z0 * size[2], z1 * size[2]), top,
+                        size[1])]
+    return [(lo, hi)]
+
+
+def add_stand_in(name: str, category, size, location=(0, 0, 0), box: bool = False):
+    """An object shaped as the library has `category` (stand_in_pieces; `box`: its whole box)
+    at `size` (canonical x, y, z in metres), standing on `location` with its front towards -Y
+    (Blender's default): canonical x -> X, y (up) -> Z, z (front) -> -Y."""
+    verts, faces = [], []
+    quad = [(0, 1, 3, 2), (4, 6, 7, 5), (0, 4, 5, 1), (2, 3, 7, 6), (0, 2, 6, 4), (1, 5, 7, 3)]
+    size = np.asarray(size, dtype=float)
+    whole = [(np.array([-size[0] / 2, 0.0, -size[2] / 2]),
+              np.array([size[0] / 2, size[1], size[2] / 2]))]
+    for lo, hi in whole if box else stand_in_pieces(category, size):
+        first = len(verts)
+        for x in (lo[0], hi[0]):
+            for y in (-hi[2], -lo[2]):  # canonical z -> Blender -Y
+                for z in (lo[1], hi[1]):
+                    verts.append((x, y, z))
+        faces += [tuple(first + i for i in face) for face in quad]
+    mesh = bpy.data.meshes.new(name)
+    mesh.from_pydata(verts, [], faces)
+    mesh.update()
+    obj = bpy.data.objects.new(name, mesh)
+    bpy.context.scene.collection.objects.link(obj)
+    obj.location = location
+    bpy.context.view_layer.update()
+    return obj

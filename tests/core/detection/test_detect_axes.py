@@ -11,10 +11,10 @@ from hypothesis import strategies as st
 from synthetic_meshes import box, chair, knife, merge, mug, pourer
 
 from oor_arrange.oor_core.detection.axes6 import axis_of, vector
-from oor_arrange.oor_core.detection.category_prior import library_category
 from oor_arrange.oor_core.detection.detect import detect_axes
 from oor_arrange.oor_core.detection.local_mesh import LocalMesh
 from oor_arrange.oor_core.language.working_parts import part_the_prompt_needs
+from oor_arrange.oor_core.relations.category_table import library_category
 
 TURNS = [np.array(m, dtype=float) for m in (
     np.array([[s0 if c == p[0] else 0 for c in range(3)],

@@ -9,6 +9,7 @@ import torch
 from multi_object_fakes import FakeModel, box, upright_phi
 from oor_core.geometry.oor_vector import SCALES
 from oor_core.geometry.rotation6d import matrix_to_r6
+from oor_core.language.relation_check import keeps as relation_keeps
 from oor_core.scene.editing import add_objects, change_context, pose_distance, refine
 from oor_core.scene.multi_object import SceneEdge, SceneLosses, sample_scene, scene_losses_numpy
 from oor_core.scene.scene_graph import SceneGraphError
@@ -145,3 +146,27 @@ def test_change_context_reaches_the_new_relation(model):
     assert pose_distance(res.phi[edge.key], target) < 0.05
     np.testing.assert_array_equal(res.trajectory[0][edge.key], current)
     assert res.moved[edge.key]["translation"] > 1.0
+
+
+class _CheckingModel(FakeModel):
+    """The fake model with the real check of what the prompts' words state."""
+
+    relation_keeps = staticmethod(relation_keeps)
+
+
+def test_candidates_that_keep_what_the_words_say_rank_first():
+    """A model that puts 'the lamp to the left of the table' on either side (two equal modes):
+    with the check every ranked candidate that keeps the words comes before any that breaks
+    them, and the best one stands on the left; without it the best is the likelier by energy."""
+    left, right = upright_phi([-0.6, -0.15, 0.0], S_T, S_B), upright_phi([0.6, -0.15, 0.0],
+                                                                        S_T, S_B)
+    prompt = "The lamp to the left of the table."
+    edges = [SceneEdge("table", "lamp", prompt, "table", "lamp", KNOWN)]
+    model = _CheckingModel({prompt: np.stack([left, right])})
+    checked = sample_scene(model, edges, num_candidates=12, seed=3)
+    broken = checked.losses["broken_relations"]
+    assert np.all(np.diff(broken) >= 0) and broken[0] == 0 and broken.max() == 1
+    assert checked.phi[("table", "lamp")][0, 6] < 0  # translation x of the best: left
+    unchecked = sample_scene(model, edges, num_candidates=12, seed=3, check_relations=False)
+    assert not unchecked.losses["broken_relations"].any()
+    assert (unchecked.phi[("table", "lamp")][:, 6] > 0).any()
