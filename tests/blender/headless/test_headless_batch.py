@@ -245,3 +245,35 @@ def test_a_description_of_two_separate_groups_arranges_both(tmp_path):
     objects = load_objects(out)
     for base, target in (("Desk", "Lamp"), ("Side Table", "Vase")):
         assert abs(world_box(objects[target])[0][2] - world_box(objects[base])[1][2]) <= 0.005
+
+
+def test_a_set_stands_on_the_sides_its_relation_names(tmp_path):
+    """'Two chairs in front of the desk' both stand at the desk's front (-Y), facing it; 'a
+    speaker on either side of the monitor' one left, one right of it."""
+    bpy.ops.wm.read_factory_settings(use_empty=True)
+    add_box("Desk", (1.6, 0.7, 0.75), center=(0, 0, 0.375))
+    add_box("Chair", (0.5, 0.5, 0.9), location=(-3, 0, 0), center=(0, 0, 0.45))
+    add_box("Chair.001", (0.5, 0.5, 0.9), location=(-4, 0, 0), center=(0, 0, 0.45))
+    add_box("Monitor", (0.55, 0.18, 0.4), location=(3, 0, 0), center=(0, 0, 0.2))
+    add_box("Speaker", (0.1, 0.12, 0.2), location=(4, 0, 0), center=(0, 0, 0.1))
+    add_box("Speaker.001", (0.1, 0.12, 0.2), location=(5, 0, 0), center=(0, 0, 0.1))
+    scene = tmp_path / "set.blend"
+    bpy.ops.wm.save_as_mainfile(filepath=str(scene))
+    out, report = tmp_path / "out.blend", tmp_path / "report.json"
+    result = run_batch("--blend", scene, "--description",
+                       "Two chairs in front of the desk, a monitor on the desk and two speakers "
+                       "on either side of the monitor", "--save", out, "--report", report)
+    assert result.returncode == 0, result.stderr
+    said = json.dumps(json.loads(report.read_text())["scene_check"])
+    assert "2 in front of 'Desk'" in said and "2 beside 'Monitor'" in said
+    objects = load_objects(out)
+    desk_low, desk_high = world_box(objects["Desk"])
+    for chair in ("Chair", "Chair.001"):
+        low, high = world_box(objects[chair])
+        assert high[1] <= desk_low[1] + 0.05, chair  # in front: towards -Y, off the desk
+        assert desk_low[0] - 0.3 <= (low[0] + high[0]) / 2 <= desk_high[0] + 0.3, chair
+    monitor_low, monitor_high = world_box(objects["Monitor"])
+    sides = sorted(np.sign((world_box(objects[s])[0][0] + world_box(objects[s])[1][0]) / 2 -
+                           (monitor_low[0] + monitor_high[0]) / 2)
+                   for s in ("Speaker", "Speaker.001"))
+    assert sides == [-1.0, 1.0]

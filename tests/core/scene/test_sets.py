@@ -125,3 +125,39 @@ def test_a_row_that_does_not_fit_becomes_two():
     sampled = sampled_on_top(8, plate, np.random.default_rng(1), base=BASE)
     laid = on_top(sampled, variants=3)
     assert laid[0][0].counts == (4, 4)
+
+
+@settings(max_examples=40, deadline=None)
+@given(n=st.integers(1, 3), seed=st.integers(0, 2**16))
+def test_a_set_in_front_of_the_base_stays_in_front_facing_it(n, seed):
+    """'Two chairs in front of the desk': the front side only, every chair facing the desk."""
+    laid = around(sampled_chairs(n, np.random.default_rng(seed)), variants=4, sides=("front",))
+    assert laid
+    for pattern, phis in laid:
+        assert pattern.counts["front"] == n
+        oor = unpack_phi(phis)
+        assert np.all(oor.translation[:, 2] > BASE[2] / 2)
+        facing = oor.rotation @ np.array([0.0, 0.0, 1.0])
+        assert np.allclose(facing[:, 2], -1.0)
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**16))
+def test_a_set_on_each_side_keeps_its_sampled_turn_squared(seed):
+    """'A nightstand on each side of the bed': one left, one right, each turned as sampled to
+    the nearest quarter turn (not turned to face the bed), its box clear of the base."""
+    sampled = sampled_chairs(2, np.random.default_rng(seed))
+    laid = around(sampled, variants=2, sides=("left", "right"), facing=False)
+    assert laid
+    pattern, phis = laid[0]
+    assert pattern.counts["left"] == 1 and pattern.counts["right"] == 1
+    oor = unpack_phi(phis)
+    assert sorted(np.sign(oor.translation[:, 0])) == [-1.0, 1.0]
+    before = unpack_phi(sampled).rotation @ np.array([0.0, 0.0, 1.0])
+    after = oor.rotation @ np.array([0.0, 0.0, 1.0])
+    for b, a in zip(before, after, strict=True):
+        turn = np.arctan2(b[0], b[2]) - np.arctan2(a[0], a[2])
+        assert abs((turn + np.pi) % (2 * np.pi) - np.pi) <= np.pi / 4 + 1e-9
+        assert np.isclose(abs(a[0]) + abs(a[2]), 1.0)  # squared to the base's edges
+    extents = np.abs(oor.rotation) @ CHAIR / 2
+    assert np.all(np.abs(oor.translation[:, 0]) - extents[:, 0] >= BASE[0] / 2 - 1e-9)
