@@ -16,6 +16,7 @@ from mathutils import Matrix, Vector
 
 from ..oor_core.geometry.object_frame import ObjectGeometry, object_frame
 from ..oor_core.geometry.placement import ScalePolicy, extract_relation, place_target
+from ..oor_core.language.relation_check import relation_check
 from ..oor_core.language.working_parts import part_the_prompt_needs
 from ..oor_core.relations.categories import DEFAULT_PARTS
 from ..oor_core.relations.category_table import library_category
@@ -163,7 +164,8 @@ def lower_pour(request: RelationRequest, matrix: np.ndarray, target_mesh: WorldM
 def build_candidate_set(request: RelationRequest, phi: np.ndarray, base_mesh: WorldMesh,
                         target_mesh: WorldMesh, seed: int, keep_size: bool, nfe: int = 0
                         ) -> CandidateSet:
-    """World matrices for every sampled phi, ranked by mesh penalty then model order."""
+    """World matrices for every sampled phi, ranked: without collisions first, then keeping the
+    relation the prompt's words state, then by mesh penalty, then in the model's order."""
     policy = ScalePolicy.KEEP if keep_size else ScalePolicy.ASPECT
     target = request.target.geometry
     matrices = np.stack([
@@ -181,7 +183,11 @@ def build_candidate_set(request: RelationRequest, phi: np.ndarray, base_mesh: Wo
     geometry = request.target.geometry
     applied = np.stack([extract_relation(request.base.geometry, ObjectGeometry(
         m, geometry.bbox_min, geometry.bbox_max, geometry.up, geometry.front)) for m in matrices])
-    order = np.lexsort((np.arange(len(phi)), penalties))  # stable: model order breaks ties
+    # Clean before colliding, then those that keep what the prompt's words state
+    # (language/relation_check.py), then by mesh penalty; the model's order breaks ties.
+    check = relation_check(request.prompt, request.base.category, request.target.category)
+    kept = check.passes(phi) if check is not None else np.ones(len(phi), dtype=bool)
+    order = np.lexsort((np.arange(len(phi)), penalties, ~kept, np.asarray(colliding)))
     return CandidateSet(
         key=candidate_key(request, seed, len(phi), keep_size),
         target_name=request.target.name,

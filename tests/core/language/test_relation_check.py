@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 
 from oor_core.geometry.oor_vector import TRANSLATION
 from oor_core.language.relation_check import checked_order, relation_check
@@ -86,3 +89,19 @@ def test_a_query_no_candidate_of_keeps_is_drawn_again_from_plain_words(shipped_m
     found = shipped_model.sample("A mug on the floor underneath the dining table",
                                  "dining table", "mug", known, num_candidates=16, seed=0)
     assert check.passes(found.phi[:1]).all()
+
+
+@settings(max_examples=200, deadline=None)
+@given(prompt=st.text(max_size=120), base=st.text(max_size=20), target=st.text(max_size=20),
+       phi=arrays(np.float64, (4, 15), elements=st.floats(allow_nan=True, allow_infinity=True,
+                                                         width=32)))
+def test_any_text_and_any_candidates_are_read_without_error(prompt, base, target, phi):
+    """Hostile prompts and names read as a check or as None; degenerate candidates (NaN, zero
+    rotations) never keep a relation and never raise."""
+    check = relation_check(prompt, base, target)
+    if check is not None:
+        kept = check.passes(phi)
+        assert kept.dtype == bool and kept.shape == (4,)
+        assert not kept[~np.isfinite(phi).all(-1)].any()
+    check = relation_check(f"{prompt} the {target} to the left of the {base}", base, target)
+    assert check is None or check.passes(phi).shape == (4,)
