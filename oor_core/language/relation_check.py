@@ -2,15 +2,16 @@
 
 The model ranks its candidates by how likely it finds them (model/ranking.py), and on pairs it
 never saw it sometimes finds the mirrored side likelier: the mouse "to the left of" the laptop
-on its right, the ball "under" the desk on top. When the prompt's words say plainly which of the
-mirror-prone relations it asks for (language/relation_reader.py), the library's own predicate for
-that relation (relations/fam_*.py, the same geometry the training data was drawn from) tells the
-candidates that keep it from those that break it, and the ones that keep it rank first (each
-group in the model's order). Nothing
-changes when the words say nothing plain, when no candidate keeps it, or when the objects'
-library categories make the words mean another relation (a clock "on" the wall is mounted, a
-lid "on" the pot covers it, a plate "on" a plate is stacked, a chair "at the side of" a table
-is drawn up to it).
+on its right, the ball "under" the desk on top, the pencil "in" the cup lying across its floor.
+When the prompt's words say plainly which relation it asks for (language/relation_reader.py),
+the library's own predicate for it (relations/fam_*.py, the geometry the training data was
+drawn from) tells the candidates that keep it from those that break it. Those that keep it rank
+first, then those that keep it once moved onto their support (an "on" that stands past the
+top's edge or beside it), then the rest, each group in the model's order. Nothing changes when
+the words say nothing plain, or when the objects' library categories make the words mean
+another relation (a clock "on" the wall is mounted, a lid "on" the pot covers it, a plate "on"
+a plate is stacked, a chair "at the side of" a table is drawn up to it, a knife "in" the cake
+cuts it).
 """
 
 from __future__ import annotations
@@ -20,10 +21,13 @@ from functools import lru_cache
 
 import numpy as np
 
+from ..geometry.oor_vector import pack_phi
 from ..relations.categories import Category
 from ..relations.category_table import library_category
 from ..relations.context_rules import TABLE_LIKE
+from ..relations.fam_common import support_region, unpack, upright
 from ..relations.families import FAMILIES
+from ..relations.frames import aabb_half
 from .mentions import mark_roles
 from .relation_reader import PLAIN_WORDS, read_relation
 from .surface_places import read_place
@@ -32,6 +36,7 @@ from .surface_places import read_place
 # its support, 7 % of its height under it is the slab of a table).
 _ANY = Category(name="object", kind="object", room="any", size=((0.01, 10.0),) * 3, shape="box",
                 tags=frozenset())
+_QUARTER_TURN = np.array([[0.0, 0.0, 1.0], [0.0, 1.0, 0.0], [-1.0, 0.0, 0.0]])  # about +y
 # Targets that rest "on" nothing: hung, mounted, lids, pens at work.
 _NOT_RESTING = frozenset({"pendant", "wallitem", "lid", "writer"})
 
@@ -42,6 +47,30 @@ class RelationCheck:
     base: Category
     target: Category
     words: str
+
+    def fitted(self, phi) -> np.ndarray:
+        """Upright candidates (K, 15) of an "on" moved by the least horizontal distance that
+        puts their footprint on the base's support (past its edge, or beside the base), and set
+        down on it; turned a quarter about the vertical when only so the footprint fits (a
+        knife longer than the board is wide). Candidates that fit neither way, tilted ones and
+        other relations come back unchanged."""
+        phi = np.array(np.atleast_2d(phi), dtype=np.float64)
+        if self.family != "on" or not np.isfinite(phi).all():
+            return phi
+        rot, t, s_t, s_b, he, _ = unpack(phi)
+        y, x0, x1, z0, z1 = support_region(self.base, s_b)
+        for i in np.flatnonzero(upright(rot, 8)):
+            turn, half = rot[i], he[i]
+            if 2 * half[0] > x1[i] - x0[i] or 2 * half[2] > z1[i] - z0[i]:
+                turn = _QUARTER_TURN @ rot[i]
+                half = aabb_half(turn, s_t[i])
+                if 2 * half[0] > x1[i] - x0[i] or 2 * half[2] > z1[i] - z0[i]:
+                    continue  # does not fit either way: left as sampled
+            centre = np.array([np.clip(t[i, 0], x0[i] + half[0], x1[i] - half[0]),
+                               y[i] + half[1],
+                               np.clip(t[i, 2], z0[i] + half[2], z1[i] - half[2])])
+            phi[i] = pack_phi(turn, centre, s_t[i], s_b[i])
+        return phi
 
     def plain_prompt(self, target_name: str, base_name: str) -> str:
         """The relation in its plainest words, for the two objects ("the book under the
@@ -78,7 +107,20 @@ def relation_check(prompt: str, base_name: str, target_name: str) -> RelationChe
         return None
     if reading.family == "next_to" and "seat" in target.tags and TABLE_LIKE(base):
         return None  # a chair "at the side of" a table is drawn up to it (around)
-    return RelationCheck(reading.family, base, target, reading.words)
+    family = reading.family
+    if family == "in":  # in an open container, or inside a closed one: the reference tells
+        family = _holder(base)
+        if family is None:
+            return None
+    return RelationCheck(family, base, target, reading.words)
+
+
+def _holder(base: Category) -> str | None:
+    """'in' for an open container, 'inside' for a closed one, None when the reference is
+    neither, both, or of no known category (a knife "in" the cake cuts it, a plug "in" the
+    laptop is plugged into it)."""
+    kinds = [f for f, tag in (("in", "container"), ("inside", "enclosure")) if tag in base.tags]
+    return kinds[0] if len(kinds) == 1 else None
 
 
 def _category(name: str) -> Category:
@@ -105,7 +147,39 @@ def keeps(prompts, base_names, target_names, phi: np.ndarray) -> np.ndarray:
     return out
 
 
-def checked_order(energy: np.ndarray, kept: np.ndarray) -> np.ndarray:
-    """Candidate indices best first: those that keep the stated relation, then the others, each
-    group by ranking energy (lower first)."""
-    return np.lexsort((np.asarray(energy, dtype=np.float64), ~np.asarray(kept, dtype=bool)))
+# How a candidate stands towards the relation its words state, best first.
+KEPT, FITTED, BROKEN = 0, 1, 2
+
+
+def keep_or_fit(check: RelationCheck | None, phi: np.ndarray) -> np.ndarray:
+    """(K,) KEPT, FITTED or BROKEN for candidates phi (K, 15): keeping the checked relation as
+    sampled, keeping it once moved onto the support (RelationCheck.fitted, done in place), or
+    not. All KEPT without a check."""
+    standing = np.full(len(phi), KEPT)
+    if check is None:
+        return standing
+    kept = check.passes(phi)
+    standing[~kept] = BROKEN
+    if not kept.all():
+        fitted = check.fitted(phi[~kept])
+        now = check.passes(fitted)
+        rows = np.flatnonzero(~kept)[now]
+        phi[rows] = fitted[now]
+        standing[rows] = FITTED
+    return standing
+
+
+def fit_and_keep(prompts, base_names, target_names, phi: np.ndarray) -> np.ndarray:
+    """(Q, K) KEPT, FITTED or BROKEN (keep_or_fit) for candidates phi (Q, K, 15), one query per
+    prompt, fitted in place."""
+    return np.stack([keep_or_fit(relation_check(*query), rows) for query, rows in zip(
+        zip(prompts, base_names, target_names, strict=True), phi, strict=True)])
+
+
+def checked_order(energy: np.ndarray, standing: np.ndarray) -> np.ndarray:
+    """Candidate indices best first: KEPT, then FITTED, then BROKEN (keep_or_fit; a bool array
+    reads True as KEPT, False as BROKEN), each group by ranking energy (lower first)."""
+    standing = np.asarray(standing)
+    if standing.dtype == bool:
+        standing = np.where(standing, KEPT, BROKEN)
+    return np.lexsort((np.asarray(energy, dtype=np.float64), standing))

@@ -21,7 +21,14 @@ from ..geometry.oor_vector import PHI_DIM, R6, SCALES
 from ..geometry.rotation6d import matrix_to_r6, r6_to_matrix
 from ..geometry.surface_place import place_on_top
 from ..language.mentions import condition_parts, mark_roles
-from ..language.relation_check import checked_order, relation_check
+from ..language.relation_check import (
+    BROKEN,
+    KEPT,
+    checked_order,
+    fit_and_keep,
+    keep_or_fit,
+    relation_check,
+)
 from ..language.relation_check import keeps as relation_check_keeps
 from ..language.surface_places import read_place
 from .checkpoint import ModelLoadError, load_checkpoint, read_metadata
@@ -133,6 +140,12 @@ class OORModel:
         state, all where they state none (language/relation_check.py)."""
         return relation_check_keeps(prompts, base_names, target_names, phi)
 
+    @staticmethod
+    def fit_to_words(prompts, base_names, target_names, phi: np.ndarray) -> None:
+        """Candidates phi (Q, K, 15) that rest on their base past its edge, in place, moved
+        onto it where that makes them keep their words (language/relation_check.py)."""
+        fit_and_keep(prompts, base_names, target_names, phi)
+
     def text_features(self, prompts, base_names, target_names) -> torch.Tensor:
         """(Q, H) fused text features of the (c, B, T) triples, cached per triple."""
         keys = list(zip(prompts, base_names, target_names, strict=True))
@@ -213,7 +226,8 @@ class OORModel:
         callable(phi (K,15) tensor, t) -> weighted loss gradient, applied to the denoised
         estimate. plausibility: optional callable(phi (K,15) tensor) -> (K,) penalty.
         check_relation: candidates that keep the relation the prompt's words state rank first
-        (language/relation_check.py); when none does, the query is drawn again from the
+        (language/relation_check.py; one resting on the base past its edge is moved onto it);
+        when none does, the query is drawn again from the
         relation's plainest words (plain_retry) and that draw is returned if its best keeps it.
         """
         if sampler not in SAMPLER_NAMES:
@@ -238,13 +252,13 @@ class OORModel:
                     penalty = torch.as_tensor(plausibility(torch.from_numpy(phi)))
                     energy = energy + penalty.to(energy.dtype)
                 energy = energy.double().numpy()
-                kept = relation_check_keeps([prompt], [base_name], [target_name], phi[None])[0] \
-                    if check_relation else np.ones(len(phi), dtype=bool)
-                order = checked_order(energy, kept)
+                standing = fit_and_keep([prompt], [base_name], [target_name], phi[None])[0] \
+                    if check_relation else np.full(len(phi), KEPT)
+                order = checked_order(energy, standing)
                 phi, energy = phi[order], energy[order]
                 check = relation_check(prompt, base_name, target_name) if check_relation \
                     else None
-                if check is not None and not kept.any() and plain_retry:
+                if check is not None and (standing == BROKEN).all() and plain_retry:
                     again = self.sample(check.plain_prompt(target_name, base_name), base_name,
                                         target_name, known_scales, num_candidates, seed, sampler,
                                         steps, rank, ranking, guidance, plausibility,
@@ -292,11 +306,11 @@ class OORModel:
                 known = None if known_all is None else known_all[sl]
                 phi, energy = self._draw(*chunk, known, **run)
                 if draw > num_samples:
-                    kept = np.ones(energy.shape, dtype=bool)
+                    standing = np.full(energy.shape, KEPT)
                     if check_relation:
-                        kept = relation_check_keeps(*chunk, phi)
-                        self._retry_in_plain_words(chunk, known, phi, energy, kept, run)
-                    best = np.stack([checked_order(e, k) for e, k in zip(energy, kept,
+                        standing = fit_and_keep(*chunk, phi)
+                        self._retry_in_plain_words(chunk, known, phi, energy, standing, run)
+                    best = np.stack([checked_order(e, k) for e, k in zip(energy, standing,
                                                                          strict=True)])
                     phi = np.take_along_axis(phi, best[:, :num_samples, None], axis=1)
                 out[sl] = [at_place(p, rows) for p, rows in zip(prompts[sl], phi, strict=True)]
@@ -315,13 +329,14 @@ class OORModel:
         energy = self._energy(score, known_kw["known_mask"], phi, mode, ranking, gen)
         return phi, energy.reshape(-1, draw).double().numpy()
 
-    def _retry_in_plain_words(self, chunk, known, phi, energy, kept, run) -> None:
+    def _retry_in_plain_words(self, chunk, known, phi, energy, standing, run) -> None:
         """Queries none of whose candidates keep the relation their words state are drawn again
         from the relation's plainest words ("A book on the floor under the chair" -> "the book
-        under the chair"); their rows (phi, energy, kept, in place) take the new draw when some
-        of it keeps the relation."""
+        under the chair"); their rows (phi, energy, standing, in place) take the new draw when
+        some of it keeps the relation."""
         checks = [relation_check(*query) for query in zip(*chunk, strict=True)]
-        todo = [i for i, check in enumerate(checks) if check is not None and not kept[i].any()]
+        todo = [i for i, check in enumerate(checks)
+                if check is not None and (standing[i] == BROKEN).all()]
         if not todo:
             return
         plain = [checks[i].plain_prompt(chunk[2][i], chunk[1][i]) for i in todo]
@@ -329,9 +344,9 @@ class OORModel:
                                          [chunk[2][i] for i in todo],
                                          None if known is None else known[todo], **run)
         for row, i in enumerate(todo):
-            again_kept = checks[i].passes(again[row])
-            if again_kept.any():
-                phi[i], energy[i], kept[i] = again[row], again_energy[row], again_kept
+            again_standing = keep_or_fit(checks[i], again[row])
+            if (again_standing != BROKEN).any():
+                phi[i], energy[i], standing[i] = again[row], again_energy[row], again_standing
 
 
 def at_place(prompt: str, phi: np.ndarray) -> np.ndarray:

@@ -27,23 +27,29 @@ def _train_phrasings(family: str) -> list[str]:
     return [t for t in TEMPLATES[family] if not t.startswith("!")] + more_templates(family)
 
 
-@pytest.mark.parametrize("family", READ_FAMILIES)
+@pytest.mark.parametrize("family", [*READ_FAMILIES, "inside"])
 def test_every_train_phrasing_of_a_read_relation_reads_as_it(family):
+    """... 'in' for inside a closed container too (the check tells them apart by the
+    reference); 'in the middle of' is a place on the reference's top (surface_places.py)."""
     phrasings = _train_phrasings(family)
     read = [read_relation(_marked(t)) for t in phrasings]
+    meant = "in" if family == "inside" else family
     wrong = [(t, r.family) for t, r in zip(phrasings, read, strict=True)
-             if r is not None and r.family != family]
+             if r is not None and r.family != meant]
     assert not wrong
-    assert sum(r is not None for r in read) >= 0.95 * len(phrasings)
+    places = sum("in the middle of" in t for t in phrasings)
+    assert sum(r is not None for r in read) >= 0.95 * (len(phrasings) - places)
 
 
 @pytest.mark.parametrize("family", sorted(set(TEMPLATES) - set(READ_FAMILIES)))
 def test_phrasings_of_other_relations_read_as_none_or_as_their_categories_decide(family):
     """Words the library shares between relations ('on' the wall is mounted, 'a mug under the
-    lid' is covered) may read as a spatial relation: the check then leaves them to the objects'
-    categories (test_relation_check.py). Verbs that name another relation always read as None."""
+    lid' is covered, a knife 'in' the cake cuts it) may read as a spatial relation: the check
+    then leaves them to the objects' categories (test_relation_check.py). Verbs that name
+    another relation always read as None."""
     shared = {"stacked_on", "covering", "around", "hanging_above", "mounted_on",
-              "mounted_above", "hanging_on", "drawing_on", "aligned_with"}
+              "mounted_above", "hanging_on", "drawing_on", "aligned_with", "inside", "cutting",
+              "plugging_into"}
     read = {t: read_relation(_marked(t)) for t in _train_phrasings(family)}
     if family not in shared:
         assert all(r is None for r in read.values()), read
@@ -71,6 +77,9 @@ def test_swapping_the_roles_reads_the_inverse_relation(family):
     ("the salt shaker next to a pepper shaker", "salt", "pepper", "next_to"),
     ("The sofa is behind the coffee table", "coffee table", "sofa", "in_front_of"),
     ("A dining table above the rug", "rug", "dining table", "under"),
+    ("A mug in the sink", "mug", "sink", "in"),
+    ("The pencil cup holding a pencil", "pencil", "pencil cup", "in"),
+    ("The bowl with an apple in it", "apple", "bowl", "in"),
 ])
 def test_everyday_prompts(prompt, target, base, family):
     read = read_relation(mark_roles(prompt, target, base))
@@ -84,8 +93,10 @@ def test_everyday_prompts(prompt, target, base, family):
     ("A pen writing on the notebook", "pen", "notebook"),
     ("A chair in front of and to the left of the desk", "chair", "desk"),
     ("A teapot pouring tea into the cup", "teapot", "cup"),
+    ("A spoon stirring in the mug", "spoon", "mug"),
+    ("A lamp in the corner of the room", "lamp", "room"),
+    ("The stove in line with the cabinet", "stove", "cabinet"),
     ("The lamp lit by the window", "lamp", "window"),
-    ("A mug in the sink", "mug", "sink"),
     ("A vase", "vase", "table"),
 ])
 def test_words_that_do_not_plainly_state_a_read_relation_read_as_none(prompt, target, base):
@@ -114,7 +125,7 @@ def test_the_reader_uses_no_word_only_the_held_out_paraphrases_use():
 def test_plain_words_are_the_librarys_first_phrasing():
     for family, words in PLAIN_WORDS.items():
         assert TEMPLATES[family][0] == words
-        assert read_relation(_marked(words)).family == family
+        assert read_relation(_marked(words)).family == ("in" if family == "inside" else family)
 
 
 @pytest.mark.parametrize("prompt, target, base, family", [

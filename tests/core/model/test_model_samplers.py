@@ -122,7 +122,9 @@ def test_same_seed_same_result(model):
     np.testing.assert_array_equal(a.phi, b.phi)
     np.testing.assert_array_equal(a.scores, b.scores)
     assert not np.allclose(a.phi, c.phi)
-    assert np.all(np.diff(a.scores) >= 0)  # ranked best first
+    by_energy = model.sample("A cup on a table", "table", "cup", num_candidates=8, seed=3,
+                             check_relation=False)
+    assert np.all(np.diff(by_energy.scores) >= 0)  # ranked best first (the words unchecked)
     assert a.nfe > 0 and a.phi.shape == (8, 15)
 
 
@@ -155,7 +157,7 @@ def test_batch_sampling_protocol(model):
 def test_ranked_batch_returns_best_candidates(model):
     known = np.array([[0.08, 0.11, 0.08, 1.0, 0.62, 0.5]])
     args = (["A cup on a table"], ["table"], ["cup"], known)
-    ranked = model.sample_batch(*args, num_samples=2, seed=0, rank_from=8)
+    ranked = model.sample_batch(*args, num_samples=2, seed=0, rank_from=8, check_relation=False)
     assert ranked.shape == (1, 2, 15)
     pool = model.sample_batch(*args, num_samples=8, seed=0)
     for row in ranked[0]:  # the chosen ones are among the 8 drawn with the same seed
@@ -186,13 +188,14 @@ def test_model_guidance_and_plausibility(model):
         grad[:, 6] = -50.0 if t <= 0.5 else 0.0
         return grad
 
-    plain = model.sample("A cup on a table", "table", "cup", known_scales=known, seed=0)
+    words = dict(check_relation=False)  # the mechanics alone, not the words' check
+    plain = model.sample("A cup on a table", "table", "cup", known_scales=known, seed=0, **words)
     guided = model.sample("A cup on a table", "table", "cup", known_scales=known, seed=0,
-                          guidance=push_right)
+                          guidance=push_right, **words)
     assert guided.phi[:, 6].mean() > plain.phi[:, 6].mean()
     np.testing.assert_array_equal(guided.phi[:, 9:15], plain.phi[:, 9:15])
     prefer_left = model.sample("A cup on a table", "table", "cup", known_scales=known, seed=0,
-                               plausibility=lambda phi: 1e6 * phi[:, 6])
+                               plausibility=lambda phi: 1e6 * phi[:, 6], **words)
     assert prefer_left.phi[0, 6] == plain.phi[:, 6].min()
 
 
