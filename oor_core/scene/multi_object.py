@@ -444,11 +444,11 @@ def sample_scene(model, edges: Sequence[SceneEdge], num_candidates: int = 8, see
     collision / inconsistency guidance (False = naive independent pairwise sampling with the same
     noise). extra_collision_boxes: fixed obstacles in the root frame (BoxPose list or (M, 2, 3)
     [min, max]) that placed objects must not overlap. fixed_phi: (base, target) -> (15,) for
-    relations that already exist and must not change (Add Object). check_relations: relations
-    resting past their base's edge are moved onto it, an object with several parents takes a
-    path that keeps what the prompts' words state, and candidates that keep them rank first
-    (language/relation_check.py, through model.fit_to_words and model.relation_keeps).
-    Deterministic for a seed.
+    relations that already exist and must not change (Add Object). check_relations: an "on"
+    standing past its base's edge or beside it is moved onto the base, an object with several
+    parents takes a path that keeps what the prompts' words state, and candidates that keep them
+    rank first (language/relation_check.py, through model.fit_to_words and
+    model.relation_keeps). Deterministic for a seed.
     """
     t0 = time.perf_counter()
     if sampler not in SAMPLER_NAMES:
@@ -477,7 +477,7 @@ def sample_scene(model, edges: Sequence[SceneEdge], num_candidates: int = 8, see
                 phi[i] = at_place(edge.prompt, phi[i])
         fit = getattr(model, "fit_to_words", None)
         free = [i for i in range(len(edges)) if not rows.fixed[i]]
-        if fit is not None and check_relations and free:  # resting past the edge: onto it
+        if fit is not None and check_relations and free:  # an "on" past the edge: onto the top
             moved = phi[free]
             fit([edges[i].prompt for i in free], [edges[i].base_name for i in free],
                 [edges[i].target_name for i in free], moved)
