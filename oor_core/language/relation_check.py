@@ -24,12 +24,12 @@ import numpy as np
 from ..geometry.oor_vector import pack_phi
 from ..relations.categories import Category
 from ..relations.category_table import library_category
-from ..relations.context_rules import TABLE_LIKE
+from ..relations.context_rules import RULES, TABLE_LIKE
 from ..relations.fam_common import support_region, unpack, upright
 from ..relations.families import FAMILIES
 from ..relations.frames import aabb_half
 from .mentions import mark_roles
-from .relation_reader import PLAIN_WORDS, read_relation
+from .relation_reader import FUNCTIONAL, PLAIN_WORDS, read_relation
 from .surface_places import read_place
 
 # An object of no library category: a plain box with the library's default parts (its top is
@@ -108,11 +108,20 @@ def relation_check(prompt: str, base_name: str, target_name: str) -> RelationChe
     if reading.family == "next_to" and "seat" in target.tags and TABLE_LIKE(base):
         return None  # a chair "at the side of" a table is drawn up to it (around)
     family = reading.family
+    if family in FUNCTIONAL and not _paired_by_the_library(family, base, target):
+        return None  # a pen "hitting" the wall: the library has no such geometry to check
     if family == "in":  # in an open container, or inside a closed one: the reference tells
         family = _holder(base)
         if family is None:
             return None
     return RelationCheck(family, base, target, reading.words)
+
+
+def _paired_by_the_library(family: str, base: Category, target: Category) -> bool:
+    """Does a library rule give `family` to objects of these kinds (a hammer and a nail, a
+    ladder and a wall; not objects of no category)?"""
+    return any(rule.family == family and rule.base(base) and rule.target(target)
+               for rule in RULES)
 
 
 def _holder(base: Category) -> str | None:

@@ -8,9 +8,11 @@ words between the two role mentions of a marked prompt (language/mentions.py: "t
 "the reference"), or after both ("the reference with the object on its left"), and returns the
 relation of the object to the reference for the few relations whose words are unambiguous and
 whose geometry is easy to get wrong: left of, right of, in front of, behind, on, under, next
-to, near and in ("a pencil in the cup": standing in it, not lying across it). Anything else (a
-verb that makes it another relation, "leaning on", "hanging on", "stacked on"; two directions at
-once; no relation word) reads as None: the model's own reading stands.
+to, near and in ("a pencil in the cup": standing in it, not lying across it), and four
+functional relations whose verbs say them plainly with the object doing it (leaning against,
+hitting, slicing, lying across). Anything else (a verb that makes it another relation, "hanging
+on", "stacked on", "pouring into"; two directions at once; no relation word) reads as None: the
+model's own reading stands.
 
 Its words are those of the library's train phrasings (relations/templates.py,
 relations/more_phrasings.py); none is a word only the held-out paraphrases use (test), so
@@ -26,11 +28,13 @@ from .mentions import BASE_WORD, TARGET_WORD
 
 # Families this reader can return (the relation of the object to the reference).
 READ_FAMILIES = ("left_of", "right_of", "in_front_of", "behind", "on", "under", "next_to", "near",
-                 "in")
+                 "in", "leaning_against", "hitting", "slicing", "lying_across")
 
 # Each relation in its plainest words, as the library's first template says it (the check
 # tells 'inside' a closed container from 'in' an open one).
-PLAIN_WORDS = {"left_of": "{T} to the left of {B}.", "right_of": "{T} to the right of {B}.",
+PLAIN_WORDS = {"leaning_against": "{T} leaning against {B}.", "hitting": "{T} hitting {B}.",
+               "slicing": "{T} slicing {B}.", "lying_across": "{T} lying across {B}.",
+               "left_of": "{T} to the left of {B}.", "right_of": "{T} to the right of {B}.",
                "in_front_of": "{T} in front of {B}.", "behind": "{T} behind {B}.",
                "on": "{T} on {B}.", "under": "{T} under {B}.", "next_to": "{T} next to {B}.",
                "near": "{T} near {B}.", "in": "{T} in {B}.", "inside": "{T} inside {B}."}
@@ -103,6 +107,25 @@ _IN_A_PLACE_OF = re.compile(r"\bin (?:the |a )?\w+ of\b")
 _SUPPORTS = re.compile(r"^\s*(?:supports|carries|bears)\s*$")
 _HOLDS = re.compile(r"^\s*(?:holds|holding|contains|containing)\s*$")
 
+# Functional relations whose verbs say them plainly: (family, the words with the object doing
+# it first, the words with the reference first: "the reference hit by the object").
+_FUNCTIONAL = (
+    ("leaning_against", re.compile(r"\blean\w* (?:against|on)\b|\b(?:propped|resting|rests|"
+                                   r"stood|set) (?:up |leaning )?against\b"),
+     re.compile(r"\bpropping up\b")),
+    ("hitting", re.compile(r"\b(?:hits?|hitting|strikes|striking|smack\w*|bashing|swings? into|"
+                           r"swinging into|makes contact with|making contact with)\b"),
+     re.compile(r"\b(?:hit|struck) (?:by|with)\b")),
+    ("slicing", re.compile(r"\bslic(?:es|ing)\b|\bcut(?:s|ting)? (?:a )?slices?\b|\bsawing "
+                           r"(?:a slice|through)\b|\btaking a slice\b"),
+     re.compile(r"\bsliced (?:by|with)\b|\bcut into slices by\b")),
+    ("lying_across", re.compile(r"\b(?:lying|lies|laid|rests|resting|placed|balanced|set)"
+                                r"(?: flat)? across\b|\bacross (?:the top|the rim|it)\b|"
+                                r"\bspans\b|\bcross(?:wise|ways)\b"), None),
+)
+FUNCTIONAL = tuple(family for family, *_ in _FUNCTIONAL)
+_AFTER_BOTH = ("", "with", "has", "and", "holds", "carries", "holding")
+
 _ROLE = re.compile(rf"\bthe ({TARGET_WORD}|{BASE_WORD})\b('s)?")
 
 
@@ -125,6 +148,13 @@ def read_relation(marked: str) -> RelationReading | None:
     if second.group(2):  # "on the reference's left": the words after it belong to the phrase
         middle, tail = f"{middle} {tail}", ""
     placed_first = first.group(1) == TARGET_WORD
+    doing = _functional(middle)  # "the object leaning against the reference", "... hit by ..."
+    if doing is not None:
+        family, reference_first = doing
+        return _doing(family, placed_first != reference_first, middle)
+    if middle.strip(" ,") in _AFTER_BOTH and _functional(tail) is not None:
+        family, reference_first = _functional(tail)  # "the reference with the object across it"
+        return _doing(family, not placed_first and not reference_first, tail)
     if _names_other_relation(tail):  # "the reference supports the object leaning on it"
         return None
     if _SUPPORTS.match(middle):
@@ -134,11 +164,28 @@ def read_relation(marked: str) -> RelationReading | None:
     read = _family_of(middle)
     if read is not None:
         return _oriented(read, placed_first, middle)
-    if middle.strip(" ,") in ("", "with", "has", "and", "holds", "carries", "holding"):
+    if middle.strip(" ,") in _AFTER_BOTH:
         read = _family_of(tail)  # "the reference with the object on its left"
         if read is not None:
             return _oriented(read, not placed_first, tail)
     return None
+
+
+def _functional(words: str) -> tuple[str, bool] | None:
+    """(family, whether the words put the one it is done to first) of a functional relation the
+    words say plainly, else None."""
+    for family, doing, done_to in _FUNCTIONAL:
+        if done_to is not None and done_to.search(words):
+            return family, True
+        if doing.search(words):
+            return family, False
+    return None
+
+
+def _doing(family: str, object_does_it: bool, words: str) -> RelationReading | None:
+    """A functional relation is read only with the object doing it (no inverse: "the reference
+    hits the object" is not a relation of the object's)."""
+    return RelationReading(family, words.strip()) if object_does_it else None
 
 
 def _oriented(family: str, object_is_placed: bool, words: str) -> RelationReading | None:

@@ -170,3 +170,14 @@ def test_a_knife_longer_than_the_board_is_wide_is_turned_along_it():
     assert abs(along[0]) > 0.99  # now along the board's 40 cm width
     huge = pack_phi(np.eye(3), np.zeros(3), np.array([2.0, 0.1, 2.0]), board / unit)[None]
     np.testing.assert_array_equal(check.fitted(huge), huge)  # fits neither way: as sampled
+
+
+def test_functional_relations_are_checked_only_for_objects_the_library_pairs_so():
+    assert relation_check("A hammer hitting the nail", "nail", "hammer").family == "hitting"
+    assert relation_check("A ladder leaning against the wall", "wall",
+                          "ladder").family == "leaning_against"
+    assert relation_check("A knife slicing the bread", "bread", "knife").family == "slicing"
+    assert relation_check("A spoon lying across the pot", "pot", "spoon").family == \
+        "lying_across"
+    assert relation_check("A mug hitting the table", "table", "mug") is None
+    assert relation_check("A hammer hitting the crate", "object", "hammer") is None

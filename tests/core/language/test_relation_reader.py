@@ -80,6 +80,10 @@ def test_swapping_the_roles_reads_the_inverse_relation(family):
     ("A mug in the sink", "mug", "sink", "in"),
     ("The pencil cup holding a pencil", "pencil", "pencil cup", "in"),
     ("The bowl with an apple in it", "apple", "bowl", "in"),
+    ("A ladder leaning on the wall", "ladder", "wall", "leaning_against"),
+    ("The nail hit by the hammer", "hammer", "nail", "hitting"),
+    ("A knife slicing the bread", "knife", "bread", "slicing"),
+    ("The pot with a spoon across it", "spoon", "pot", "lying_across"),
 ])
 def test_everyday_prompts(prompt, target, base, family):
     read = read_relation(mark_roles(prompt, target, base))
@@ -87,12 +91,12 @@ def test_everyday_prompts(prompt, target, base, family):
 
 
 @pytest.mark.parametrize("prompt, target, base", [
-    ("A ladder leaning on the wall", "ladder", "wall"),
     ("A coat hanging on the hook", "coat", "hook"),
     ("Plates stacked on the plate", "plate", "plate"),
     ("A pen writing on the notebook", "pen", "notebook"),
     ("A chair in front of and to the left of the desk", "chair", "desk"),
     ("A teapot pouring tea into the cup", "teapot", "cup"),
+    ("The wall leaning against the ladder", "ladder", "wall"),  # the reference does it
     ("A spoon stirring in the mug", "spoon", "mug"),
     ("A lamp in the corner of the room", "lamp", "room"),
     ("The stove in line with the cabinet", "stove", "cabinet"),
