@@ -21,6 +21,7 @@ import numpy as np
 from ..geometry.oor_vector import TRANSLATION
 from ..relations.category_table import CATEGORIES
 from ..relations.prompts import with_article
+from ..training.retarget import typical_size
 from .report_output import emit_json
 
 MIRRORS = {
@@ -37,12 +38,8 @@ class Pair:
     known_scales: np.ndarray  # (6,) [s_T->B, s_B] of the categories' middle sizes
 
 
-def _middle_size(name: str) -> np.ndarray:
-    return np.array([(lo + hi) / 2 for lo, hi in CATEGORIES[name].size])
-
-
 def _pair(target: str, base: str) -> Pair:
-    t, b = _middle_size(target), _middle_size(base)
+    t, b = typical_size(target), typical_size(base)
     unit = float(b.max())
     return Pair(target, base, np.concatenate([t / unit, b / unit]))
 
@@ -60,7 +57,7 @@ def draw_pairs(relation: str, n: int, seed: int = 0) -> list[Pair]:
         target, base = str(rng.choice(targets)), str(rng.choice(bases))
         if target == base:
             continue
-        ratio = _middle_size(target).max() / _middle_size(base).max()
+        ratio = typical_size(target).max() / typical_size(base).max()
         if relation == "on_under" or 0.1 <= ratio <= 3.0:  # both sides make sense
             pairs.append(_pair(target, base))
     return pairs

@@ -85,9 +85,9 @@ _LEVELS = (
 )
 # What may stand before a plain "by" that means "next to" ("the lamp stands by the sofa"); any
 # other word makes it an agent ("struck by", "lit by") or another relation ("close by": near).
-_AT_REST = (r"\b(?:is|are|sits|stands|rests|lies|placed|set|put|kept|sitting|standing|resting|"
-            r"lying|situated|seen|right|just)")
-_AT_REST_WORDS = set(re.findall(r"\w+", _AT_REST)) - {"b"}
+_AT_REST_WORDS = ("is", "are", "sits", "stands", "rests", "lies", "placed", "set", "put", "kept",
+                  "sitting", "standing", "resting", "lying", "situated", "seen", "right", "just")
+_AT_REST = r"\b(?:" + "|".join(_AT_REST_WORDS) + ")"
 _BESIDE = (
     ("next_to", re.compile(r"\bnext to\b|\bbeside\b|\balongside\b|\bat the side of\b"
                            r"|\bside by side\b|\bto one side\b|\bat (?:its|the) side\b"
@@ -99,9 +99,9 @@ _BESIDE = (
 # nothing or after a word of being put there ("is kept in", "sits deep in"); after any other
 # word it is how something else is done there ("stirring in"), and "in the <noun> of" names
 # another place.
-_WITHIN = re.compile(r"(?:^|\b(?:is|are|sits|stands|rests|lies|placed|set|put|kept|stored|"
-                     r"sitting|standing|resting|lying|situated|seen|right|just|down|deep|well|"
-                     r"safely|completely|sealed|up|enclosed) )in(?:side(?: of)?)?\b")
+_PUT_IN_WORDS = (*_AT_REST_WORDS, "stored", "down", "deep", "well", "safely", "completely",
+                 "sealed", "up", "enclosed")
+_WITHIN = re.compile(r"(?:^|\b(?:" + "|".join(_PUT_IN_WORDS) + r") )in(?:side(?: of)?)?\b")
 _IN_A_PLACE_OF = re.compile(r"\bin (?:the |a )?\w+ of\b")
 # "{B} supports {T}", "{B} holds {T}": the second mention is the one placed, on it or in it.
 _SUPPORTS = re.compile(r"^\s*(?:supports|carries|bears)\s*$")

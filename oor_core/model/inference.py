@@ -142,8 +142,9 @@ class OORModel:
 
     @staticmethod
     def fit_to_words(prompts, base_names, target_names, phi: np.ndarray) -> None:
-        """Candidates phi (Q, K, 15) that rest on their base past its edge, in place, moved
-        onto it where that makes them keep their words (language/relation_check.py)."""
+        """Candidates phi (Q, K, 15) of an "on" that stand past the base's edge or beside it,
+        in place, moved onto it where that makes them keep their words
+        (language/relation_check.py)."""
         fit_and_keep(prompts, base_names, target_names, phi)
 
     def text_features(self, prompts, base_names, target_names) -> torch.Tensor:
@@ -226,9 +227,9 @@ class OORModel:
         callable(phi (K,15) tensor, t) -> weighted loss gradient, applied to the denoised
         estimate. plausibility: optional callable(phi (K,15) tensor) -> (K,) penalty.
         check_relation: candidates that keep the relation the prompt's words state rank first
-        (language/relation_check.py; one resting on the base past its edge is moved onto it);
-        when none does, the query is drawn again from the
-        relation's plainest words (plain_retry) and that draw is returned if its best keeps it.
+        (language/relation_check.py; an "on" past the base's edge or beside it is moved onto
+        it); when none does, the query is drawn again from the relation's plainest words
+        (plain_retry) and that draw is returned if its best keeps it.
         """
         if sampler not in SAMPLER_NAMES:
             raise ValueError(f"unknown sampler {sampler!r}; choose from {SAMPLER_NAMES}")

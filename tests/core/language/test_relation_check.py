@@ -16,7 +16,7 @@ from oor_core.language.relation_check import (
     checked_order,
     relation_check,
 )
-from oor_core.relations.category_table import CATEGORIES
+from oor_core.training.retarget import typical_size
 
 
 def test_on_the_library_the_check_never_asks_for_another_relation(small_library):
@@ -57,8 +57,7 @@ def test_candidates_that_keep_the_relation_come_first_each_group_in_energy_order
 
 
 def _known(target: str, base: str) -> np.ndarray:
-    t = np.array([(lo + hi) / 2 for lo, hi in CATEGORIES[target].size])
-    b = np.array([(lo + hi) / 2 for lo, hi in CATEGORIES[base].size])
+    t, b = typical_size(target), typical_size(base)
     return np.concatenate([t, b]) / b.max()
 
 
