@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
+
 from ..oor_core.language.describe import Description, SceneThing, read_description
 from ..oor_core.language.object_names import category_for_object_name
 from ..oor_core.language.suggest import Suggestion, suggest_relations
 from ..oor_core.model.prompt_text import PromptError, clean_description, clean_prompt
+from .objects import BridgeError, as_array, local_bounds
 from .relation_rows import RelationRow
 from .request import RequestError
 
@@ -46,6 +49,9 @@ def describe_rows(description: str, objects) -> tuple[list[RelationRow], Descrip
         raise RequestError("Describe Scene needs at least two objects with geometry (select "
                            "them, or use the whole view layer)")
     result = read_description(text, [scene_thing(obj) for obj in by_name.values()])
+    # "the lamp on the desk behind the laptop" puts the laptop on the desk, unless it is there
+    result.relations = [r for r in result.relations
+                        if not (r.implied and stands_on(by_name[r.target], by_name[r.base]))]
     if not result.relations:
         missing = (f"; not in the scene: {', '.join(result.not_in_scene)}"
                    if result.not_in_scene else "")
@@ -58,6 +64,31 @@ def describe_rows(description: str, objects) -> tuple[list[RelationRow], Descrip
     except PromptError as error:
         raise RequestError(f"A clause of the description: {error}") from None
     return rows, result
+
+
+RESTING_GAP_M = 0.03  # a bottom this far above a support's top still stands on it
+
+
+def stands_on(obj, support) -> bool:
+    """Does `obj` stand on `support` (or on a shelf within it) already: the centre of its
+    footprint over the support's, its bottom between the support's bottom and just above its
+    top? Objects without geometry do not."""
+    try:
+        (lo, hi), (s_lo, s_hi) = _world_box(obj), _world_box(support)
+    except BridgeError:
+        return False
+    centre = (lo + hi) / 2
+    over = all(s_lo[axis] <= centre[axis] <= s_hi[axis] for axis in (0, 1))
+    return over and s_lo[2] <= lo[2] <= s_hi[2] + RESTING_GAP_M
+
+
+def _world_box(obj) -> tuple[np.ndarray, np.ndarray]:
+    lo, hi = local_bounds(obj)
+    corners = np.array([[x, y, z] for x in (lo[0], hi[0]) for y in (lo[1], hi[1])
+                        for z in (lo[2], hi[2])])
+    matrix = as_array(obj.matrix_world)
+    points = corners @ matrix[:3, :3].T + matrix[:3, 3]
+    return points.min(axis=0), points.max(axis=0)
 
 
 def suggest_rows(objects) -> tuple[list[RelationRow], list[Suggestion]]:

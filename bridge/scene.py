@@ -18,6 +18,7 @@ import numpy as np
 from ..oor_core.geometry.box_pose import BoxPose, relative_phi
 from ..oor_core.geometry.object_frame import object_frame, world_matrix_for_pose
 from ..oor_core.language.working_parts import part_the_prompt_needs
+from ..oor_core.scene.scene_graph import anchoring_edges
 from .candidates import settle_on_base
 from .frames import remember_axes
 from .meshes import WorldMesh, interpenetration, is_supported
@@ -39,6 +40,10 @@ class SceneRequest:
     info: dict[str, SceneObject]
     edges: list  # oor_core.scene.multi_object.SceneEdge
     swaps: list[str] = field(default_factory=list)  # rows whose prompt placed the other object
+    # Objects besides the root that no relation places: they stay where they are, held by a
+    # fixed relation to the root (scene_graph.anchoring_edges) that sampling never changes.
+    anchored: tuple[str, ...] = ()
+    fixed_phi: dict = field(default_factory=dict)  # (root, anchored) -> (15,) as they are now
 
     @property
     def keys(self) -> list[tuple[str, str]]:
@@ -51,7 +56,7 @@ class SceneRequest:
 
     @property
     def moving(self) -> list[str]:
-        return [name for name in self.order if name != self.root]
+        return [name for name in self.order if name != self.root and name not in self.anchored]
 
 
 @dataclass
@@ -80,12 +85,16 @@ def build_scene_request(rows: list[RelationRow], depsgraph, fixed: tuple[str, ..
         if swapped:  # "A mug on the table" in a row that names the table as target
             swaps.append(f"'{row.prompt}': {note}")
     rows = placed
-    root, order = check_graph(rows)
     objects = {}
     for row in rows:
         objects[row.base.name], objects[row.target.name] = row.base, row.target
+    anchors = [RelationRow(objects[main], objects[other],
+                           f"The {other} where it is, beside the {main}")
+               for main, other in anchoring_edges((r.base.name, r.target.name) for r in rows)]
+    anchored = tuple(row.target.name for row in anchors)
+    root, order = check_graph(rows + anchors)
     for name in order:
-        if name == root or name in fixed:
+        if name == root or name in fixed or name in anchored:
             continue
         check_editable(objects[name], "object")
         overrides = transform_warnings(objects[name])
@@ -101,8 +110,11 @@ def build_scene_request(rows: list[RelationRow], depsgraph, fixed: tuple[str, ..
     edges = [SceneEdge(row.base.name, row.target.name, row.prompt,
                        info[row.base.name].category, info[row.target.name].category,
                        edge_known_scales(poses[row.base.name], poses[row.target.name]))
-             for row in rows]
-    return SceneRequest(root, order, objects, info, edges, swaps)
+             for row in rows + anchors]
+    fixed_phi = {(row.base.name, row.target.name): relative_phi(poses[row.base.name],
+                                                               poses[row.target.name])
+                 for row in anchors}
+    return SceneRequest(root, order, objects, info, edges, swaps, anchored, fixed_phi)
 
 
 def current_phi(request: SceneRequest) -> dict[tuple[str, str], np.ndarray]:
@@ -413,7 +425,16 @@ def roles_note(request: SceneRequest) -> str:
     """'; ...' for the status line when rows were read the other way round or an object's axes
     were guessed from little evidence, else ''."""
     guessed = [info.axes.note for info in request.info.values() if info.axes and info.axes.note]
-    return "".join(f"; {part}" for part in (*request.swaps, *guessed))
+    return "".join(f"; {part}" for part in (*request.swaps, *anchored_note(request), *guessed))
+
+
+def anchored_note(request: SceneRequest) -> list[str]:
+    """What the report says of objects that no relation places besides the root."""
+    if not request.anchored:
+        return []
+    names = ", ".join(f"'{name}'" for name in request.anchored)
+    return [f"{names} and '{request.root}' stay where they are (no relation places "
+            f"{'it' if len(request.anchored) == 1 else 'them'})"]
 
 
 def require_groups_apart(arranged: list[tuple[SceneRequest, Layout, dict]]) -> None:

@@ -126,12 +126,14 @@ def _apply_scene(job: Job, model_getter) -> tuple[list[dict], dict]:
             meshes = scene_meshes(request, depsgraph)
             patterns = []
             if job.mode == "refine":
-                refined = refine(model, request.edges, current_phi(request))
+                refined = refine(model, request.edges, current_phi(request),
+                                 fixed_nodes=request.anchored)
                 phi = refined.phi
                 layout = check_layout(request, layout_from_phi(request, phi), meshes)
                 losses = dict(refined.losses)
             else:
-                result = sample_scene(model, request.edges, min(job.candidates, 8), job.seed)
+                result = sample_scene(model, request.edges, min(job.candidates, 8), job.seed,
+                                      fixed_phi=request.fixed_phi)
                 result, patterns = with_set_patterns(request, result)
                 layout = choose_candidate(request, result, meshes)
                 phi = {key: values[layout.candidate] for key, values in result.phi.items()}
@@ -149,12 +151,14 @@ def _apply_scene(job: Job, model_getter) -> tuple[list[dict], dict]:
     relations = [{"base": edge.base, "target": edge.target, "prompt": edge.prompt,
                   "phi": [float(v) for v in phi[edge.key]],
                   "supported": edge.target in layout.resting}
-                 for request, layout, _, phi, *_ in arranged for edge in request.edges]
+                 for request, layout, _, phi, *_ in arranged for edge in request.edges
+                 if edge.target not in request.anchored]  # not the roots held in place
     groups = [{"root": request.root, "losses": losses, **({"sets": sets} if sets else {}),
                **({"settle": settled[i]} if settled else {}),
                "colliding_pairs": [list(pair) for pair in layout.colliding_pairs],
                "unsupported": [list(pair) for pair in layout.unsupported],
-               "roles": request.swaps}  # rows the prompt placed the other way round
+               "roles": request.swaps,  # rows the prompt placed the other way round
+               **({"kept_in_place": list(request.anchored)} if request.anchored else {})}
               for i, (request, layout, _, _, losses, sets) in enumerate(arranged)]
     check = dict(groups[0])
     if len(groups) > 1:  # the first group's figures at the top, as before; all of them here

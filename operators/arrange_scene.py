@@ -61,7 +61,8 @@ class OOR_OT_arrange_scene(bpy.types.Operator):
                 for request in requests:
                     progress.stage("sampling")
                     result = sample_scene(model, request.edges, self.num_candidates,
-                                          self.seed, guidance=self.use_guidance)
+                                          self.seed, guidance=self.use_guidance,
+                                          fixed_phi=request.fixed_phi)
                     result, patterns = with_set_patterns(request, result)
                     progress.stage("checking collisions")
                     meshes = scene_meshes(request, depsgraph)

@@ -46,7 +46,8 @@ class OOR_OT_refine_arrangement(bpy.types.Operator):
                                               context.evaluated_depsgraph_get())
                 model = SERVICE.get(ModelConfig.from_settings(get_preferences(context)))
                 progress.stage("refining")
-                result = refine(model, request.edges, current_phi(request), steps=self.steps)
+                result = refine(model, request.edges, current_phi(request), steps=self.steps,
+                                fixed_nodes=request.anchored)
                 if self.animate:
                     layouts = [layout_from_phi(request, phi) for phi in result.trajectory]
                 progress.stage("settling")

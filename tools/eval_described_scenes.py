@@ -10,8 +10,10 @@ table's top on legs, a cup's cavity, a sofa's seat: tests/blender/scene_helpers.
 scene arranged through the batch runner's own path (headless/batch.apply_relations: read,
 sampled jointly, sets laid out, settled, pushed apart, refused if still colliding). Each read
 relation is then checked with the library predicate of the relation it asks for (the one its
-words plainly state, oor_core/language/relation_check.py, else the family of the nearest
-library prompts, oor_core/evaluation/prompt_family.py) on the placed boxes; a side relation
+words plainly state, judged by oor_core/language/relation_check.py's check, which is the
+library's predicate but for an "under" whose reference has no room under it, judged beneath it;
+else the family of the nearest library prompts, oor_core/evaluation/prompt_family.py) on the
+placed boxes; a side relation
 (left, right, in front, behind, next to, near: same-floor predicates) of a target that rests on
 another object (a plate on the table "in front of the chair") is judged in plan view, its
 height owned by what it rests on. A scene the runner refuses counts all its relations as not
@@ -68,14 +70,17 @@ def _check(relations, families) -> list[dict]:
     for rel in relations:
         base, target = read_object(bpy.data.objects[rel["base"]], depsgraph), \
             read_object(bpy.data.objects[rel["target"]], depsgraph)
-        family, similarity = _family(families, rel["prompt"], target.category, base.category)
+        family, similarity, check = _family(families, rel["prompt"], target.category,
+                                            base.category)
         phi = relative_phi(object_frame(base.geometry).pose, object_frame(target.geometry).pose)
         row = {"prompt": rel["prompt"], "family": family, "similarity": round(similarity, 3)}
         support = _resting_elsewhere(rel, meshes) if family in PLAN_VIEW_FAMILIES else ""
         if support:
             phi = _on_base_floor(phi)
             row["judged"] = f"in plan view: the target rests on '{support}'"
-        row["held"] = bool(Context(family, base.category, target.category).accept(phi[None])[0])
+        judge = check.passes if check is not None else \
+            Context(family, base.category, target.category).accept
+        row["held"] = bool(judge(phi[None])[0])
         out.append(row)
     return out
 
@@ -86,13 +91,17 @@ def _check(relations, families) -> list[dict]:
 PLAN_VIEW_FAMILIES = ("left_of", "right_of", "in_front_of", "behind", "next_to", "near")
 
 
-def _family(families, prompt: str, target: str, base: str) -> tuple[str, float]:
-    """The relation a clause asks for: the one its words plainly state where they do
-    (language/relation_check.py, similarity 1), else the nearest library prompts' vote."""
+def _family(families, prompt: str, target: str, base: str):
+    """(family, similarity, check): the relation a clause asks for, the one its words plainly
+    state where they do (language/relation_check.py, similarity 1, judged by its check: the
+    library's predicate, or "beneath" for an "under" whose reference has no room under it),
+    else the nearest library prompts' vote (judged by the library's predicate)."""
     from oor_arrange.oor_core.language.relation_check import relation_check
 
     check = relation_check(prompt, base, target)
-    return (check.family, 1.0) if check is not None else families.family(prompt, target, base)
+    if check is not None:
+        return check.family, 1.0, check
+    return (*families.family(prompt, target, base), None)
 
 
 def _resting_elsewhere(rel, meshes) -> str:

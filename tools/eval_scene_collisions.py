@@ -98,7 +98,8 @@ def evaluate(candidates: int, seed: int, boxes: bool = False) -> dict:
         depsgraph = bpy.context.evaluated_depsgraph_get()
         request = build_scene_request(relation_rows, depsgraph)
         meshes = scene_meshes(request, depsgraph)
-        result = sample_scene(model, request.edges, candidates, seed + i)
+        result = sample_scene(model, request.edges, candidates, seed + i,
+                              fixed_phi=request.fixed_phi)
         before, before_pairs = _sampled_layout(request, result, meshes)
         layout = choose_candidate(request, result, meshes)
         rows.append({"scene": scene.name, "objects": len(scene.nodes),

@@ -26,6 +26,7 @@ from functools import cache
 from itertools import pairwise
 
 from ..relations.category_table import CATEGORIES
+from .implied_supports import implied_supports
 from .mentions import words_of
 from .object_names import aliases, singular_forms
 from .roles import read_roles
@@ -99,6 +100,7 @@ class DescribedRelation:
     prompt: str  # the clause, with pronouns and a missing reference filled in
     clause: str  # as written
     note: str = ""  # how a pronoun or an unnamed reference was read
+    implied: bool = False  # no clause says it; another implies it (language/implied_supports.py)
 
 
 @dataclass
@@ -409,8 +411,8 @@ class _Reader:
 
     def _attach(self, clause, spans, first, earlier, mention, direction) -> None:
         """'X on Y next to Z': Z places Y when Y is new here ('a vase on the side table next to
-        the armchair'), X when Y was already in place ('the lamp on the desk behind the
-        laptop'); 'X on Y holding Z' puts Z in X."""
+        the armchair'), X when Y was already in place or is more than twice Z's size ('the
+        lamp on the desk behind the laptop'); 'X on Y holding Z' puts Z in X."""
         between = [w for w, a, _ in spans
                    if spans[earlier.end - 1][2] <= a < spans[mention.start][1]]
         verb = next((w for w in between if w in REVERSE_VERBS), None)
@@ -424,7 +426,7 @@ class _Reader:
         established = any(t.name in self.based or t in self.topic or
                           any(t in h for h in self.history) for t in earlier.things)
         rest = clause[spans[earlier.end - 1][2]:]
-        if established and earlier is not first:
+        if (established or _dwarfs(earlier, mention)) and earlier is not first:
             text = clause[spans[first.start][1]:spans[first.end - 1][2]] + rest
             self._link(text, [w for w, _, _ in words_of(text)], first, mention, mention.things,
                        "", direction)
@@ -572,6 +574,14 @@ def _singular_clause(text: str, thing, under) -> str:
     return text
 
 
+def _dwarfs(support: _Mention, landmark: _Mention) -> bool:
+    """Is the support more than twice the landmark's size ('the lamp stands on the desk behind
+    the laptop': a desk is not placed behind a laptop, the lamp is)?"""
+    sizes = [max((t.extent or 0.0) for t in m.things) if m.things else 0.0
+             for m in (support, landmark)]
+    return sizes[1] > 0 and sizes[0] > 2 * sizes[1]
+
+
 def read_description(description: str, things: list[SceneThing]) -> Description:
     """The description as relations between `things`, with what it names that the scene does
     not have and the objects it never names."""
@@ -589,6 +599,11 @@ def read_description(description: str, things: list[SceneThing]) -> Description:
             reader.clause(clause)
         reader.after_with_seen = False
     result = reader.result
+    categories = {t.name: t.category for t in things}
+    result.relations += [
+        DescribedRelation(support, name, prompt, clause, f"'{name}' on '{support}': implied by "
+                          f"'{clause}'", implied=True)
+        for support, name, prompt, clause in implied_supports(result.relations, categories)]
     named = reader.named | reader.based | {r.base for r in result.relations}
     result.unmentioned = [t.name for t in things if t.name not in named]
     return result

@@ -25,9 +25,9 @@ from ..geometry.oor_vector import pack_phi
 from ..relations.categories import Category
 from ..relations.category_table import library_category
 from ..relations.context_rules import RULES, TABLE_LIKE
-from ..relations.fam_common import support_region, unpack, upright
+from ..relations.fam_common import TOL, support_region, unpack, upright, yaw_of
 from ..relations.families import FAMILIES
-from ..relations.frames import aabb_half
+from ..relations.frames import aabb_half, rot_y
 from .mentions import mark_roles
 from .relation_reader import FUNCTIONAL, PLAIN_WORDS, read_relation
 from .surface_places import read_place
@@ -48,6 +48,21 @@ class RelationCheck:
     target: Category
     words: str
 
+    def beneath(self, phi) -> np.ndarray:
+        """(K,) bool: candidates of an "under" whose reference has no room under it for the
+        object (a napkin under the spoon, a rug under the coffee table, a console below the
+        TV), judged beneath it (_beneath) rather than tucked under a table's top as the library
+        has it (a bin under the desk)."""
+        if self.family != "under":
+            return np.zeros(len(phi), dtype=bool)
+        if "table" not in self.base.tags:
+            return np.ones(len(phi), dtype=bool)
+        _rot, _t, _s_t, s_b, he, hb = unpack(phi)
+        room_y = hb[:, 1] - self.base.part("underside")[0] * s_b[:, 1] + hb[:, 1]
+        fits = (2 * he[:, 1] <= 0.95 * room_y) & (he[:, 0] <= 0.9 * hb[:, 0]) \
+            & (he[:, 2] <= 0.9 * hb[:, 2])
+        return ~fits
+
     def fitted(self, phi) -> np.ndarray:
         """Upright candidates (K, 15) of an "on" moved by the least horizontal distance that
         puts their footprint on the base's support (past its edge, or beside the base), and set
@@ -55,7 +70,13 @@ class RelationCheck:
         knife longer than the board is wide). Candidates that fit neither way, tilted ones and
         other relations come back unchanged."""
         phi = np.array(np.atleast_2d(phi), dtype=np.float64)
-        if self.family != "on" or not np.isfinite(phi).all():
+        if not np.isfinite(phi).all():
+            return phi
+        if self.family == "under":
+            rows = self.beneath(phi)
+            phi[rows] = _fitted_beneath(phi[rows])
+            return phi
+        if self.family != "on":
             return phi
         rot, t, s_t, s_b, he, _ = unpack(phi)
         y, x0, x1, z0, z1 = support_region(self.base, s_b)
@@ -81,17 +102,25 @@ class RelationCheck:
         """(K,) bool: which candidates (K, 15) keep the relation; degenerate ones do not."""
         phi = np.atleast_2d(np.asarray(phi, dtype=np.float64))
         ok = np.zeros(len(phi), dtype=bool)
-        good = np.isfinite(phi).all(-1)
-        if good.any():
-            try:
-                ok[good] = FAMILIES[self.family].accept(phi[good], self.base, self.target)
-            except ValueError:  # a degenerate rotation among them: check one by one
-                for i in np.flatnonzero(good):
-                    try:
-                        ok[i] = bool(FAMILIES[self.family].accept(phi[i:i + 1], self.base,
-                                                                   self.target)[0])
-                    except ValueError:
-                        ok[i] = False
+        good = np.flatnonzero(np.isfinite(phi).all(-1))
+        try:
+            ok[good] = self._accept(phi[good])
+        except ValueError:  # a degenerate rotation among them: check one by one
+            for i in good:
+                try:
+                    ok[i] = bool(self._accept(phi[i:i + 1])[0])
+                except ValueError:
+                    ok[i] = False
+        return ok
+
+    def _accept(self, phi) -> np.ndarray:
+        ok = np.zeros(len(phi), dtype=bool)
+        if not len(phi):
+            return ok
+        beneath = self.beneath(phi)
+        ok[beneath] = _beneath(phi[beneath])
+        if (~beneath).any():
+            ok[~beneath] = FAMILIES[self.family].accept(phi[~beneath], self.base, self.target)
         return ok
 
 
@@ -115,6 +144,41 @@ def relation_check(prompt: str, base_name: str, target_name: str) -> RelationChe
         if family is None:
             return None
     return RelationCheck(family, base, target, reading.words)
+
+
+# An object this much lower than its reference, or less, may lie under it on the floor it
+# stands on (a napkin under the spoon, a rug under the table), the reference resting on it.
+THIN_UNDER = 1 / 3
+
+
+def _beneath(phi) -> np.ndarray:
+    """(K,) bool: upright objects whose footprint and the reference's share their centres (the
+    object's under the reference, or the reference's over the object: a rug larger than the
+    table), wholly below the reference, or thin and lying on the floor it stands on."""
+    rot, t, _s_t, _s_b, he, hb = unpack(phi)
+    under_it = (np.abs(t[:, 0]) <= hb[:, 0]) & (np.abs(t[:, 2]) <= hb[:, 2])
+    over_it = (np.abs(t[:, 0]) <= he[:, 0]) & (np.abs(t[:, 2]) <= he[:, 2])
+    below = t[:, 1] + he[:, 1] <= -hb[:, 1] + TOL
+    thin = he[:, 1] <= THIN_UNDER * hb[:, 1]
+    on_its_floor = np.abs(t[:, 1] - he[:, 1] + hb[:, 1]) <= TOL
+    return upright(rot, 10) & (under_it | over_it) & (below | (thin & on_its_floor))
+
+
+def _fitted_beneath(phi) -> np.ndarray:
+    """Candidates moved under the reference: turned upright about their own heading, their
+    centre brought within the reference's footprint, and a thin object laid on the floor the
+    reference stands on (a napkin standing on its edge beside the bottle: flat under it)."""
+    rot, t, s_t, s_b, _he, hb = unpack(phi)
+    yaw = yaw_of(rot)
+    for i in range(len(phi)):
+        turn = rot_y(yaw[i:i + 1])[0]
+        half = aabb_half(turn[None], s_t[i:i + 1])[0]
+        centre = np.array([np.clip(t[i, 0], -hb[i, 0], hb[i, 0]), t[i, 1],
+                           np.clip(t[i, 2], -hb[i, 2], hb[i, 2])])
+        if half[1] <= THIN_UNDER * hb[i, 1]:
+            centre[1] = -hb[i, 1] + half[1]
+        phi[i] = pack_phi(turn, centre, s_t[i], s_b[i])
+    return phi
 
 
 def _paired_by_the_library(family: str, base: Category, target: Category) -> bool:

@@ -63,6 +63,29 @@ def agree_on_likeliest_paths(keys: Sequence[tuple[str, str]], phi: np.ndarray,
     return phi
 
 
+def follow_leading_relations(keys: Sequence[tuple[str, str]], phi: np.ndarray,
+                             leading: Sequence[int]) -> np.ndarray:
+    """(E, K, 15) phi in which every object that a `leading` relation places sits where that
+    relation puts it, its other incoming relations rewritten to match (speakers laid out at
+    either side of the monitor: their relations to the desk follow, rather than pulling them
+    halfway back to where the desk's relations had put them)."""
+    keys = list(keys)
+    _root, order = validate_scene_graph(keys)
+    lead = {keys[e][1]: e for e in leading}
+    phi = np.array(phi, dtype=np.float64, copy=True)
+    for node in order:
+        rows = [e for e, (_p, c) in enumerate(keys) if c == node]
+        if node not in lead or len(rows) < 2:
+            continue
+        placed = []  # parents come earlier in the order, so are already where they end up
+        for k in range(phi.shape[1]):
+            paths = poses_through_paths({key: phi[e, k] for e, key in enumerate(keys)})
+            placed.append(({e: mean_pose([p.pose for p in paths[keys[e][0]]]) for e in rows},
+                           None))
+        phi = _placed_by(phi, rows, placed, lead[node])
+    return phi
+
+
 def _placed_by(phi: np.ndarray, rows: list[int], placed: list, source: int | None):
     """phi with a node's incoming relations `rows` rewritten so that it sits where relation
     `source` put it (None: the mean of its parent paths); `placed` holds, per candidate, its

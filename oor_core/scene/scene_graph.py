@@ -70,6 +70,32 @@ def validate_scene_graph(edges: Iterable[tuple[str, str]]) -> tuple[str, list[st
     return roots[0], order
 
 
+def anchoring_edges(edges: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+    """(main root, other root) for every object beyond one that no relation places, so that
+    the scene has one root while all of them stay where they are ("the lamp on the desk behind
+    the laptop": the desk and the laptop). The main root is the one with the most objects
+    placed relative to it, directly or not; a tie goes to the one named first. Empty when the
+    edges have one root (or none: a cycle, which validate_scene_graph names)."""
+    edges = list(edges)
+    nodes = list(dict.fromkeys(n for edge in edges for n in edge))
+    roots = [n for n in nodes if all(child != n for _, child in edges)]
+    if len(roots) < 2:
+        return []
+
+    def placed_from(root: str) -> int:
+        found, queue = {root}, [root]
+        while queue:
+            current = queue.pop()
+            for parent, child in edges:
+                if parent == current and child not in found:
+                    found.add(child)
+                    queue.append(child)
+        return len(found)
+
+    main = max(roots, key=lambda r: (placed_from(r), -roots.index(r)))
+    return [(main, other) for other in roots if other != main]
+
+
 def root_pose(root_base_scale) -> BoxPose:
     """The root's own box in its instance canonical space: centred, axis-aligned, size s_B."""
     return BoxPose(np.eye(3), np.zeros(3), np.asarray(root_base_scale, dtype=np.float64))

@@ -149,11 +149,14 @@ def _square(rotation: np.ndarray) -> np.ndarray:
     return _yaw_matrix(np.round(yaw / (np.pi / 2)) * (np.pi / 2) - yaw) @ rotation
 
 
-def on_top(phis: np.ndarray, variants: int) -> list[tuple[Rows, np.ndarray]]:
+def on_top(phis: np.ndarray, variants: int, keep_free: float = 0.0,
+           free_end: float = 1.0) -> list[tuple[Rows, np.ndarray]]:
     """Up to `variants` layouts of members resting on the base's top (M, 15): in one row along
     the top's longer side, then two rows, ...; members evenly spaced along their row, rows
     evenly spaced across the top, all turned alike and squared to the edges, resting on the
-    top, their narrower side along the row. A layout whose rows do not fit is not offered."""
+    top, their narrower side along the row. A layout whose rows do not fit is not offered.
+    `keep_free` (base units) of the row's length stays free at its `free_end` (+1 or -1 along
+    it) for other objects on the same top (free_length, into_free_end)."""
     phis = np.asarray(phis, dtype=np.float64)
     oor = unpack_phi(phis)
     half = oor.base_scale[0] / 2
@@ -171,13 +174,15 @@ def on_top(phis: np.ndarray, variants: int) -> list[tuple[Rows, np.ndarray]]:
     laid = []
     for rows in range(1, count + 1):
         counts = tuple(count // rows + (1 if r < count % rows else 0) for r in range(rows))
-        if rows * depth > 2 * half[across] or max(counts) * width > 2 * half[along]:
+        length = 2 * half[along] - keep_free
+        start = -half[along] + (keep_free if free_end < 0 else 0.0)
+        if rows * depth > 2 * half[across] or max(counts) * width > length:
             continue
         out, m = phis.copy(), 0
         for r, k in enumerate(counts):
             for i in range(k):
                 translation = np.zeros(3)
-                translation[along] = -half[along] + (i + 0.5) * 2 * half[along] / k
+                translation[along] = start + (i + 0.5) * length / k
                 translation[across] = -half[across] + (r + 0.5) * 2 * half[across] / rows
                 translation[1] = half[1] + extents[1, m]
                 out[m] = pack_phi(rotation, translation, oor.target_scale[m], oor.base_scale[m])
@@ -211,3 +216,66 @@ def in_front_on_base(member_phi: np.ndarray, item_phi: np.ndarray) -> np.ndarray
     position[1] = base[1] / 2 + item_size[1] / 2  # resting on the base's top
     relative = rotation.T @ (position - centre) / member_unit
     return pack_phi(np.eye(3), relative, item.target_scale, item.base_scale)
+
+
+def group_within_support(base_phi: np.ndarray, member_phis: np.ndarray, region) -> np.ndarray:
+    """The phi of a base resting on a support (speakers' monitor on the desk), moved by the least
+    horizontal distance that keeps its footprint and those of the members set beside it
+    (`member_phis`, relative to the base) within `region` = (x0, x1, z0, z1), the support's top
+    in support units: a speaker at the monitor's side must not stand past the desk's edge. The
+    members follow the base. Unchanged when the group is wider or deeper than the region."""
+    base = unpack_phi(base_phi)
+    unit = float(np.max(base.target_scale))  # the base's longest edge, in support units
+    boxes = [(base.rotation, base.translation, base.target_scale)]
+    for phi in np.atleast_2d(member_phis):
+        member = unpack_phi(phi)
+        boxes.append((base.rotation @ member.rotation,
+                      base.translation + unit * (base.rotation @ member.translation),
+                      unit * member.target_scale))
+    half = [np.abs(rotation) @ size / 2 for rotation, _, size in boxes]
+    lo = np.min([centre - h for (_, centre, _), h in zip(boxes, half, strict=True)], axis=0)
+    hi = np.max([centre + h for (_, centre, _), h in zip(boxes, half, strict=True)], axis=0)
+    x0, x1, z0, z1 = (float(v) for v in region)
+    if hi[0] - lo[0] > x1 - x0 or hi[2] - lo[2] > z1 - z0:
+        return np.array(base_phi, dtype=np.float64)
+    centre = base.translation.copy()
+    centre[0] += max(x0 - lo[0], 0.0) - max(hi[0] - x1, 0.0)
+    centre[2] += max(z0 - lo[2], 0.0) - max(hi[2] - z1, 0.0)
+    return pack_phi(base.rotation, centre, base.target_scale, base.base_scale)
+
+
+def _row_axis(base_scale: np.ndarray) -> int:
+    return 0 if base_scale[0] >= base_scale[2] else 2  # as on_top: along the longer side
+
+
+def free_length(others: np.ndarray) -> tuple[float, float]:
+    """(length, end): how much of a row on the base's top to keep free for `others` (N, 15),
+    other objects resting on the same top (a vase beside a row of books), and at which end
+    (+1 or -1 along the row): the end nearer where they were sampled."""
+    oor = unpack_phi(np.atleast_2d(np.asarray(others, dtype=np.float64)))
+    along = _row_axis(oor.base_scale[0])
+    extents = np.abs(oor.rotation) @ oor.target_scale[..., None] / 2  # (N, 3, 1)
+    length = float(np.sum(2 * extents[:, along, 0])) * 1.05
+    end = 1.0 if float(np.mean(oor.translation[:, along])) >= 0 else -1.0
+    return length, end
+
+
+def into_free_end(others: np.ndarray, length: float, end: float) -> np.ndarray:
+    """`others` (N, 15) moved side by side into the free end that on_top left them, each kept
+    at its sampled place across the row within the top, resting as sampled."""
+    others = np.array(np.atleast_2d(others), dtype=np.float64)
+    oor = unpack_phi(others)
+    half = oor.base_scale[0] / 2
+    along = _row_axis(oor.base_scale[0])
+    across = 2 - along
+    extents = np.abs(oor.rotation) @ oor.target_scale[..., None] / 2
+    position = end * half[along] - (end > 0) * length  # the free end's near side
+    for n in range(len(others)):
+        width = 2 * extents[n, along, 0] * 1.05
+        centre = oor.translation[n].copy()
+        centre[along] = position + width / 2
+        room = max(half[across] - extents[n, across, 0], 0.0)
+        centre[across] = float(np.clip(centre[across], -room, room))
+        others[n] = pack_phi(oor.rotation[n], centre, oor.target_scale[n], oor.base_scale[n])
+        position += width
+    return others

@@ -277,3 +277,70 @@ def test_a_set_stands_on_the_sides_its_relation_names(tmp_path):
                            (monitor_low[0] + monitor_high[0]) / 2)
                    for s in ("Speaker", "Speaker.001"))
     assert sides == [-1.0, 1.0]
+
+
+def _desk_scene(tmp_path, laptop_on_desk: bool):
+    bpy.ops.wm.read_factory_settings(use_empty=True)
+    add_box("Desk", (1.4, 0.7, 0.75), center=(0, 0, 0.375))
+    add_box("Desk Lamp", (0.15, 0.15, 0.45), location=(3, 0, 0), center=(0, 0, 0.225))
+    laptop_at = (0.3, 0.05, 0.75) if laptop_on_desk else (5, 0, 0)
+    add_box("Laptop", (0.34, 0.24, 0.02), location=laptop_at, center=(0, 0, 0.01))
+    scene = tmp_path / "desk.blend"
+    bpy.ops.wm.save_as_mainfile(filepath=str(scene))
+    return scene
+
+
+def test_an_object_no_relation_places_stays_where_it_is_and_is_said(tmp_path):
+    """Relations with two roots (the lamp on the desk and behind the laptop, which stands on the
+    desk already): both roots stay, the lamp goes on the desk, the report names the kept one."""
+    scene = _desk_scene(tmp_path, laptop_on_desk=True)
+    out, report = tmp_path / "out.blend", tmp_path / "report.json"
+    result = run_batch("--blend", scene, "--relation", "Desk", "Desk Lamp", "A lamp on the desk",
+                       "--relation", "Laptop", "Desk Lamp", "A lamp behind the laptop",
+                       "--save", out, "--report", report)
+    assert result.returncode == 0, result.stderr
+    check = json.loads(report.read_text())["scene_check"]
+    assert check["root"] == "Desk" and check["kept_in_place"] == ["Laptop"]
+    objects = load_objects(out)
+    np.testing.assert_allclose(world_box(objects["Laptop"])[0], (0.13, -0.07, 0.75), atol=1e-5)
+    assert abs(world_box(objects["Desk Lamp"])[0][2] - 0.75) <= 0.005  # on the desk
+
+
+@pytest.mark.parametrize("monitor_on_desk", [True, False])
+def test_a_description_puts_an_unplaced_reference_on_the_support_it_implies(tmp_path,
+                                                                            monitor_on_desk):
+    """'Two speakers on the desk, one on each side of the monitor': a monitor on the floor goes
+    on the desk too (the report says why); one already on the desk stays where it is. The
+    speakers stand on the desk either side of it, none past the desk's edge."""
+    bpy.ops.wm.read_factory_settings(use_empty=True)
+    add_box("Desk", (1.4, 0.7, 0.75), center=(0, 0, 0.375))
+    monitor_at = (0.2, 0.1, 0.75) if monitor_on_desk else (5, 0, 0)
+    add_box("Monitor", (0.55, 0.18, 0.4), location=monitor_at, center=(0, 0, 0.2))
+    add_box("Speaker", (0.1, 0.12, 0.2), location=(3, 0, 0), center=(0, 0, 0.1))
+    add_box("Speaker.001", (0.1, 0.12, 0.2), location=(4, 0, 0), center=(0, 0, 0.1))
+    scene = tmp_path / "desk.blend"
+    bpy.ops.wm.save_as_mainfile(filepath=str(scene))
+    out, report = tmp_path / "out.blend", tmp_path / "report.json"
+    result = run_batch("--blend", scene, "--description",
+                       "Two speakers on the desk, one on each side of the monitor", "--save", out,
+                       "--report", report)
+    assert result.returncode == 0, result.stderr
+    check = json.loads(report.read_text())["scene_check"]
+    implied = [r for r in check["description"]["relations"] if "implied" in r.get("note", "")]
+    objects = load_objects(out)
+    monitor_low, monitor_high = world_box(objects["Monitor"])
+    desk_low, desk_high = world_box(objects["Desk"])
+    if monitor_on_desk:
+        assert not implied and check["kept_in_place"] == ["Monitor"]
+        np.testing.assert_allclose(monitor_low, (-0.075, 0.01, 0.75), atol=1e-5)
+    else:
+        assert [(r["base"], r["target"]) for r in implied] == [("Desk", "Monitor")]
+        assert abs(monitor_low[2] - desk_high[2]) <= 0.005
+    sides = []
+    for speaker in ("Speaker", "Speaker.001"):
+        low, high = world_box(objects[speaker])
+        assert abs(low[2] - desk_high[2]) <= 0.005, speaker  # on the desk
+        centre = (low + high) / 2
+        assert desk_low[0] <= centre[0] <= desk_high[0], speaker  # not past its edge
+        sides.append(np.sign(centre[0] - (monitor_low[0] + monitor_high[0]) / 2))
+    assert sorted(sides) == [-1.0, 1.0]

@@ -142,9 +142,9 @@ def test_chairs_around_a_table_are_set_as_a_set_with_a_plate_before_each(addon):
 
 def test_arrange_at_once_that_cannot_arrange_keeps_the_rows_and_says_why(desk_scene):
     settings = bpy.context.scene.oor
-    # the keyboard relative to two objects that are themselves unrelated: two roots in one
-    # group, no graph to arrange; the rows are filled for the user to fix
-    settings.description = "The keyboard is on the desk. The keyboard is in front of the monitor."
+    # the monitor on the desk and the desk in front of the monitor: a cycle, no graph to
+    # arrange; the rows are filled for the user to fix
+    settings.description = "The monitor is on the desk. The desk is in front of the monitor."
     settings.describe_arrange = True
     before = {o.name: np.array(o.matrix_world) for o in bpy.context.scene.objects}
     with window_context():

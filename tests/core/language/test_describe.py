@@ -123,3 +123,37 @@ def test_a_sentence_that_opens_with_two_objects_gives_both_the_relation():
     desk = [SceneThing("Desk", "desk"), SceneThing("Lamp", "lamp")]
     assert [(r.base, r.target) for r in read_description("A desk and a lamp on it",
                                                           desk).relations] == [("Desk", "Lamp")]
+
+
+def test_a_landmark_after_a_support_places_the_object_unless_the_support_is_smaller():
+    """'The desk lamp stands on the desk behind the laptop': the lamp is behind the laptop (a
+    desk is not placed behind a laptop); 'a vase on the side table next to the armchair': the
+    side table is."""
+    lamp = read_description("The desk lamp stands on the desk behind the laptop",
+                            scene("Desk", "Desk Lamp", "Laptop")).relations
+    assert [(r.base, r.target) for r in lamp if not r.implied] == [
+        ("Desk", "Desk Lamp"), ("Laptop", "Desk Lamp")]
+    vase = edges("A vase on the side table next to the armchair",
+                 scene("Side Table", "Vase", "Armchair"))
+    assert vase == [("Side Table", "Vase"), ("Armchair", "Side Table")]
+
+
+def test_a_support_the_words_imply_is_added_and_said():
+    """The laptop the lamp stands behind, which nothing places, goes on the desk with it; the
+    monitor two speakers flank on the desk likewise; never an object a clause places, never one
+    that cannot rest there (a clock behind which a lamp stands on the desk is not put on it)."""
+    lamp = read_description("The desk lamp stands on the desk behind the laptop",
+                            scene("Desk", "Desk Lamp", "Laptop")).relations
+    implied = [r for r in lamp if r.implied]
+    assert [(r.base, r.target, r.prompt) for r in implied] == [
+        ("Desk", "Laptop", "The laptop on the desk")]
+    assert "implied by" in implied[0].note
+    speakers = read_description("Two speakers on the desk, one on each side of the monitor",
+                                scene("Desk", "Monitor", "Speaker", "Speaker.001")).relations
+    assert [(r.base, r.target) for r in speakers if r.implied] == [("Desk", "Monitor")]
+    placed = read_description("A monitor on the desk and the lamp on the desk behind the monitor",
+                              scene("Desk", "Monitor", "Desk Lamp")).relations
+    assert not any(r.implied for r in placed)
+    wall = read_description("The lamp stands on the desk in front of the wall clock",
+                            scene("Desk", "Desk Lamp", "Wall Clock")).relations
+    assert not any(r.implied for r in wall)

@@ -180,3 +180,51 @@ def test_functional_relations_are_checked_only_for_objects_the_library_pairs_so(
         "lying_across"
     assert relation_check("A mug hitting the table", "table", "mug") is None
     assert relation_check("A hammer hitting the crate", "object", "hammer") is None
+
+
+def _sizes(target: str, base: str):
+    known = _known(target, base)
+    return known[:3], known[3:]
+
+
+def test_under_a_reference_with_no_room_under_it_is_beneath_it():
+    """A napkin 'under' the spoon lies flat on the floor the spoon stands on, under it; a rug
+    'under' the coffee table spreads out under it, larger than its top. A napkin on top of the
+    spoon, or beside it, is not under it; a napkin standing on its edge beside the spoon is
+    fitted flat under it."""
+    from oor_core.geometry.oor_vector import pack_phi, unpack_phi
+
+    napkin = relation_check("A napkin under the spoon", "spoon", "napkin")
+    s_t, s_b = _sizes("napkin", "spoon")
+    flat_under = pack_phi(np.eye(3), [0.02, -s_b[1] / 2 + s_t[1] / 2, 0.0], s_t, s_b)
+    on_top = pack_phi(np.eye(3), [0.0, s_b[1] / 2 + s_t[1] / 2, 0.0], s_t, s_b)
+    beside = pack_phi(np.eye(3), [3 * s_t[0], -s_b[1] / 2 + s_t[1] / 2, 0.0], s_t, s_b)
+    on_edge = pack_phi(np.array([[1.0, 0, 0], [0, 0, -1], [0, 1, 0]]),
+                       [2 * s_t[0], -s_b[1] / 2 + s_t[2] / 2, 0.0], s_t, s_b)
+    candidates = np.stack([flat_under, on_top, beside, on_edge])
+    np.testing.assert_array_equal(napkin.passes(candidates), [True, False, False, False])
+    fitted = napkin.fitted(candidates[3:])
+    assert napkin.passes(fitted).all()
+    assert unpack_phi(fitted).rotation[0][1, 1] > 0.999  # lying flat
+    rug = relation_check("A rug under the coffee table", "coffee table", "rug")
+    s_t, s_b = _sizes("rug", "coffee table")
+    spread = pack_phi(np.eye(3), [0.0, -s_b[1] / 2 + s_t[1] / 2, 0.0], s_t, s_b)
+    assert s_t[0] > s_b[0] and rug.passes(spread[None]).all()
+
+
+def test_under_a_table_with_room_keeps_the_librarys_predicate():
+    """A bin under the desk stands under its top (the library's 'under'); a suitcase taller
+    than the room under the bed is not made to stand inside it."""
+    from oor_core.geometry.oor_vector import pack_phi
+
+    bin_check = relation_check("A trash bin under the desk", "desk", "trash bin")
+    s_t, s_b = _sizes("trash bin", "desk")
+    tucked = pack_phi(np.eye(3), [0.1, -s_b[1] / 2 + s_t[1] / 2, 0.0], s_t, s_b)
+    assert not bin_check.beneath(tucked[None]).any() and bin_check.passes(tucked[None]).all()
+    suitcase = relation_check("The suitcase is under the bed", "bed", "suitcase")
+    s_t, s_b = _sizes("suitcase", "bed")
+    inside = pack_phi(np.eye(3), [0.0, -s_b[1] / 2 + s_t[1] / 2, 0.0], s_t, s_b)
+    assert s_t[1] > 0.9 * s_b[1]
+    assert not suitcase.passes(inside[None]).any()
+    np.testing.assert_allclose(suitcase.fitted(inside[None])[0][TRANSLATION.start + 1],
+                               inside[TRANSLATION.start + 1])  # not pushed into the floor

@@ -77,3 +77,15 @@ def test_objects_with_one_parent_are_left_as_sampled(keys):
         raise AssertionError("no object has two parents: nothing to choose")
 
     np.testing.assert_array_equal(agree_on_likeliest_paths(keys, phi, fail), phi)
+
+
+def test_a_leading_relation_places_the_object_and_the_others_follow_it():
+    """Speakers laid out beside the monitor: the relation that laid them out places them, and
+    their other relations (to the desk) are rewritten to agree, not averaged with it."""
+    from oor_core.scene.path_choice import follow_leading_relations
+
+    for leading, x in ((2, 0.2 * 0.27), (1, -0.5)):
+        phi = follow_leading_relations(KEYS, layout(-0.5, 0.2 * 0.27), [leading])
+        for pose in glass_poses(phi):
+            np.testing.assert_allclose(pose.center, np.array([x, 0.42, 0.0]) / 1.6, atol=1e-9)
+        np.testing.assert_array_equal(phi[0], layout(-0.5, 0.2 * 0.27)[0])  # the plate stays

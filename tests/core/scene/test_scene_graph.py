@@ -52,3 +52,16 @@ def test_every_parent_path_gives_the_same_pose_for_a_consistent_scene(desk, moni
         np.testing.assert_allclose(pose.rotation,
                                    frames["desk"].rotation.T @ frames["keyboard"].rotation,
                                    atol=1e-6)
+
+
+def test_objects_no_relation_places_are_held_by_the_root_that_places_most():
+    """The lamp on the desk and behind the laptop: the desk (two objects placed from it) is the
+    root, the laptop is held to it; with one root nothing is added, and the result validates."""
+    from oor_core.scene.scene_graph import anchoring_edges, validate_scene_graph
+
+    edges = [("Laptop", "Lamp"), ("Desk", "Lamp"), ("Desk", "Mouse"), ("Shelf", "Book")]
+    anchors = anchoring_edges(edges)
+    assert anchors == [("Desk", "Laptop"), ("Desk", "Shelf")]
+    assert validate_scene_graph(edges + anchors)[0] == "Desk"
+    assert anchoring_edges([("Desk", "Lamp"), ("Lamp", "Bulb")]) == []
+    assert anchoring_edges([("A", "B"), ("B", "A")]) == []  # a cycle is validate's to name

@@ -5,7 +5,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from oor_core.geometry.oor_vector import pack_phi, unpack_phi
-from oor_core.scene.sets import around, in_front_on_base, is_beside, is_on_top, on_top, patterns
+from oor_core.scene.sets import (
+    around,
+    free_length,
+    group_within_support,
+    in_front_on_base,
+    into_free_end,
+    is_beside,
+    is_on_top,
+    on_top,
+    patterns,
+)
 
 BASE = np.array([1.0, 0.42, 0.5])  # a 1.8 x 0.75 x 0.9 m table in its own units
 CHAIR = np.array([0.25, 0.5, 0.28])
@@ -161,3 +171,51 @@ def test_a_set_on_each_side_keeps_its_sampled_turn_squared(seed):
         assert np.isclose(abs(a[0]) + abs(a[2]), 1.0)  # squared to the base's edges
     extents = np.abs(oor.rotation) @ CHAIR / 2
     assert np.all(np.abs(oor.translation[:, 0]) - extents[:, 0] >= BASE[0] / 2 - 1e-9)
+
+
+def _plan_boxes(phis):
+    oor = unpack_phi(np.atleast_2d(phis))
+    half = np.abs(oor.rotation) @ oor.target_scale[..., None] / 2
+    return oor.translation - half[..., 0], oor.translation + half[..., 0]
+
+
+@settings(max_examples=40, deadline=None)
+@given(n=st.integers(2, 4), seed=st.integers(0, 2**16))
+def test_a_row_on_a_top_leaves_room_for_another_object_on_it(n, seed):
+    """Three books in a row on the shelf and a vase on it too: the row keeps one end free and
+    the vase goes there, nothing overlapping, everything on the top."""
+    rng = np.random.default_rng(seed)
+    books = sampled_on_top(n, BOOK, rng)
+    vase = sampled_on_top(1, np.array([0.15, 0.35, 0.15]), rng)
+    free = free_length(vase)
+    laid = on_top(books, 1, *free)
+    assert laid
+    placed = np.concatenate([laid[0][1], into_free_end(vase, *free)])
+    low, high = _plan_boxes(placed)
+    assert np.all(low[:, [0, 2]] >= -SHELF[[0, 2]] / 2 - 1e-9)
+    assert np.all(high[:, [0, 2]] <= SHELF[[0, 2]] / 2 + 1e-9)
+    for i in range(len(placed)):
+        for j in range(i + 1, len(placed)):
+            assert high[i, 0] <= low[j, 0] + 1e-9 or high[j, 0] <= low[i, 0] + 1e-9
+    assert np.sign(unpack_phi(placed[-1]).translation[0]) == free[1]  # the end it was nearer
+
+
+@settings(max_examples=60, deadline=None)
+@given(x=st.floats(-0.6, 0.6), z=st.floats(-0.3, 0.3))
+def test_a_base_and_the_set_beside_it_stay_on_its_support(x, z):
+    """A monitor sampled anywhere on the desk, a speaker either side of it: moved by the least
+    that keeps all three on the desk's top."""
+    desk = np.array([1.0, 0.53, 0.5])
+    monitor = pack_phi(np.eye(3), [x, 0.4, z], [0.4, 0.3, 0.12], desk)
+    speakers = np.stack([pack_phi(np.eye(3), [side * 0.75, -0.2, 0.0], [0.25, 0.5, 0.3],
+                                  [1.0, 0.75, 0.3]) for side in (-1, 1)])
+    region = (-0.5, 0.5, -0.25, 0.25)
+    moved = group_within_support(monitor, speakers, region)
+    oor = unpack_phi(moved)
+    group_low = oor.translation[0] - 0.75 * 0.4 - 0.25 * 0.4 / 2
+    group_high = oor.translation[0] + 0.75 * 0.4 + 0.25 * 0.4 / 2
+    assert group_low >= -0.5 - 1e-9 and group_high <= 0.5 + 1e-9
+    assert abs(oor.translation[2]) + 0.3 * 0.4 / 2 <= 0.25 + 1e-9
+    inside = abs(x) + 0.35 <= 0.5 and abs(z) + 0.06 <= 0.25
+    if inside:  # already on the top: unchanged
+        np.testing.assert_allclose(moved, monitor, atol=1e-12)
