@@ -178,7 +178,8 @@ def _described(job: Job) -> tuple[Job, dict]:
     relations = tuple((row.base.name, row.target.name, row.prompt) for row in rows)
     read = {"text": job.description,
             "relations": [{"base": r.base, "target": r.target, "prompt": r.prompt,
-                           "clause": r.clause, **({"note": r.note} if r.note else {})}
+                           "clause": r.clause, **({"note": r.note} if r.note else {}),
+                           **({"implied": True} if r.implied else {})}
                           for r in result.relations],
             "not_in_scene": result.not_in_scene, "unmentioned": result.unmentioned,
             "skipped_clauses": result.skipped}

@@ -73,7 +73,8 @@ def _check(relations, families) -> list[dict]:
         family, similarity, check = _family(families, rel["prompt"], target.category,
                                             base.category)
         phi = relative_phi(object_frame(base.geometry).pose, object_frame(target.geometry).pose)
-        row = {"prompt": rel["prompt"], "family": family, "similarity": round(similarity, 3)}
+        row = {"prompt": rel["prompt"], "family": family, "similarity": round(similarity, 3),
+               **({"implied": True} if rel.get("implied") else {})}
         support = _resting_elsewhere(rel, meshes) if family in PLAN_VIEW_FAMILIES else ""
         if support:
             phi = _on_base_floor(phi)
@@ -185,6 +186,9 @@ def summary(report: dict) -> dict:
                                                   for r in scenes),
         "relations": len(relations), "held": held,
         "held_share": round(held / max(1, len(relations)), 3),
+        # supports the descriptions imply (language/implied_supports.py), counted above too
+        "implied": sum(bool(rel.get("implied")) for rel in relations),
+        "implied_held": sum(bool(rel.get("implied")) and rel["held"] for rel in relations),
         "per_family": {f: f"{held_by_family[f]}/{n}" for f, n in by_family.most_common()},
     }
 
