@@ -71,15 +71,16 @@ RESTING_GAP_M = 0.03  # a bottom this far above a support's top still stands on 
 
 def stands_on(obj, support) -> bool:
     """Does `obj` stand on `support` (or on a shelf within it) already: the centre of its
-    footprint over the support's, its bottom between the support's bottom and just above its
-    top? Objects without geometry do not."""
+    footprint over the support's, its bottom above the floor the support stands on (not a bin
+    on the floor under the desk) and at most just above its top? Objects without geometry do
+    not."""
     try:
         (lo, hi), (s_lo, s_hi) = _world_box(obj), _world_box(support)
     except BridgeError:
         return False
     centre = (lo + hi) / 2
     over = all(s_lo[axis] <= centre[axis] <= s_hi[axis] for axis in (0, 1))
-    return over and s_lo[2] <= lo[2] <= s_hi[2] + RESTING_GAP_M
+    return over and s_lo[2] + RESTING_GAP_M < lo[2] <= s_hi[2] + RESTING_GAP_M
 
 
 def _world_box(obj) -> tuple[np.ndarray, np.ndarray]:

@@ -6,7 +6,8 @@
     choice   = choose_candidate(request, result, ...)    mesh-accurate check of every candidate
     write_layout(request, choice.matrices)               one undo step for all moved objects
 
-The root object stays where it is; every other object keeps its real size.
+The root object stays where it is, and so does any other object no relation places (held to
+the root by a fixed relation, scene_graph.anchoring_edges); every object keeps its real size.
 """
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ import numpy as np
 from ..oor_core.geometry.box_pose import BoxPose, relative_phi
 from ..oor_core.geometry.object_frame import object_frame, world_matrix_for_pose
 from ..oor_core.language.working_parts import part_the_prompt_needs
-from ..oor_core.scene.scene_graph import anchoring_edges
-from .candidates import settle_on_base
+from ..oor_core.scene.scene_graph import anchoring_edges, reachable
+from .candidates import lean_axis, lean_into_contact, settle_on_base
 from .frames import remember_axes
 from .meshes import WorldMesh, interpenetration, is_supported
 from .objects import BridgeError, transform_warnings, unchanged_on_error, write_world_matrix
@@ -154,7 +155,8 @@ def settle_layout(request: SceneRequest, matrices: dict[str, np.ndarray],
                   meshes) -> dict[str, np.ndarray]:
     """Each target meant to rest on its base dropped onto the base's real surface (a tray's
     floor, not its rim height), bases first; what rests on a settled object goes down with it.
-    A target with several bases settles on the first."""
+    A target with several bases settles on the first; one leaning against its base is slid
+    against the base's mesh (candidates.lean_into_contact)."""
     settled = dict(matrices)
     drops: dict[str, float] = {}
     for edge in sorted(request.edges, key=lambda e: request.order.index(e.target)):
@@ -166,6 +168,11 @@ def settle_layout(request: SceneRequest, matrices: dict[str, np.ndarray],
             else meshes[edge.base]
         settled[edge.target] = settle_on_base(request.info[edge.target].geometry, matrix,
                                               meshes[edge.target], base)
+        lean = lean_axis(edge.prompt, edge.base_name, edge.target_name)
+        if lean is not None:  # "the backpack leans against the bed": against its mesh
+            settled[edge.target] = lean_into_contact(request.info[edge.target].geometry,
+                                                     settled[edge.target], meshes[edge.target],
+                                                     base, lean)
         drops[edge.target] = float(settled[edge.target][2, 3] - matrices[edge.target][2, 3])
     return settled
 
@@ -340,12 +347,7 @@ PUSH_FIRST_M, PUSH_LAST_M = 0.005, 1.0  # push distances tried, doubling from th
 
 def _descendants(request: SceneRequest, name: str) -> list[str]:
     """`name` and every object placed relative to it, directly or not."""
-    found, queue = [], [name]
-    while queue:
-        current = queue.pop()
-        found.append(current)
-        queue += [e.target for e in request.edges if e.base == current and e.target not in found]
-    return found
+    return [name, *reachable(request.keys, name)]
 
 
 def _mesh_at(meshes, matrices, name: str, shift=None) -> WorldMesh:

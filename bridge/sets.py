@@ -50,6 +50,8 @@ def shared_relations(request) -> list[list]:
     """Groups of two or more edges with one base and one prompt (case and article aside)."""
     groups: dict[tuple[str, str], list] = {}
     for edge in request.edges:
+        if edge.key in request.fixed_phi:  # objects held where they are: never a set
+            continue
         words = edge.prompt.lower().rstrip(".").split()
         if words and words[0] in ("a", "an", "the", "one"):
             words = words[1:]
@@ -86,7 +88,8 @@ def with_set_patterns(request, result):
     laid_out = []  # the relations of the sets laid out, which place their members
     for edges, layout, where in sets:
         settings = _one_each(request, edges) if where != "on" else []
-        others = _others_on_top(request, edges) if where == "on" else []
+        others = _others_on_top(request, edges, taken) if where == "on" else []
+        was_laid = False
         for k in range(candidates):
             members = np.stack([phi[e.key][k] for e in edges])
             laid, free = [], None
@@ -102,7 +105,8 @@ def with_set_patterns(request, result):
                 for other, value in zip(others, moved, strict=True):
                     phi[other.key][k] = value
             if k == 0:
-                laid_out += [request.keys.index(e.key) for e in edges + others]
+                laid_out += [request.keys.index(e.key) for e in edges]
+                was_laid = True
             pattern, placed = laid[k % len(laid)]
             for edge, value in zip(edges, placed, strict=True):
                 phi[edge.key][k] = value
@@ -110,7 +114,7 @@ def with_set_patterns(request, result):
                 phi[item.key][k] = in_front_on_base(phi[member.key][k], phi[item.key][k])
             said[k].append(f"{len(edges)} {where} '{edges[0].base}': {pattern.describe()}"
                            + (f", one {settings[0][1].target_name} each" if settings else ""))
-        if where != "on" and laid_out:
+        if where != "on" and was_laid:
             _kept_on_support(request, phi, edges)
     from ..oor_core.scene.multi_object import consensus_poses  # torch: on first use
     from ..oor_core.scene.path_choice import follow_leading_relations
@@ -122,12 +126,16 @@ def with_set_patterns(request, result):
     return patterned, said
 
 
-def _others_on_top(request, members) -> list:
-    """Edges of the other objects that rest on the set's base with no place of their own ("a
-    vase on the shelf" beside "three books on it"; not "a lamp on its left corner")."""
+def _others_on_top(request, members, taken) -> list:
+    """Edges of the other objects that rest on the set's base and nothing else, with no place
+    of their own and nothing placed relative to them ("a vase on the shelf" beside "three books
+    on it"; not "a lamp on its left corner", not a monitor with a keyboard in front of it, not
+    a member of another set)."""
     inside = {e.key for e in members}
+    placed = [e.target for e in request.edges]
     return [e for e in request.edges
-            if e.base == members[0].base and e.key not in inside
+            if e.base == members[0].base and e.key not in inside and e.target not in taken
+            and placed.count(e.target) == 1 and all(o.base != e.target for o in request.edges)
             and e.key not in request.fixed_phi and read_place(e.prompt)[1] is None
             and (check := relation_check(e.prompt, e.base_name, e.target_name)) is not None
             and check.family == "on"]

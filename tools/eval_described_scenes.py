@@ -54,7 +54,7 @@ def _build(case, boxes: bool = False) -> dict:
     return objects
 
 
-def _check(relations, families) -> list[dict]:
+def _check(relations, families, library_judge: bool = False) -> list[dict]:
     import bpy
 
     from oor_arrange.bridge.meshes import WorldMesh
@@ -79,7 +79,7 @@ def _check(relations, families) -> list[dict]:
         if support:
             phi = _on_base_floor(phi)
             row["judged"] = f"in plan view: the target rests on '{support}'"
-        judge = check.passes if check is not None else \
+        judge = check.passes if check is not None and not library_judge else \
             Context(family, base.category, target.category).accept
         row["held"] = bool(judge(phi[None])[0])
         out.append(row)
@@ -129,13 +129,14 @@ def _on_base_floor(phi):
     return phi
 
 
-def evaluate(seed: int, only: str = "", boxes: bool = False) -> dict:
+def evaluate(seed: int, only: str = "", boxes: bool = False,
+             library_judge: bool = False) -> dict:
+    from oor_arrange.bridge.describe import describe_rows
     from oor_arrange.bridge.model_service import SERVICE, ModelConfig
     from oor_arrange.headless.batch import apply_relations
     from oor_arrange.headless.jobs import Job, JobError
     from oor_arrange.oor_core.evaluation.describe_eval import scene_things
     from oor_arrange.oor_core.evaluation.prompt_family import PromptFamilies
-    from oor_arrange.oor_core.language.describe import read_description
     from oor_arrange.oor_core.relations.category_table import CATEGORIES
 
     model = SERVICE.get(ModelConfig())
@@ -157,18 +158,22 @@ def evaluate(seed: int, only: str = "", boxes: bool = False) -> dict:
                 _results, check = apply_relations(Job(description=case["text"], seed=seed),
                                                   lambda: model)
             except JobError as error:  # refused: every relation it read counts as not held
-                read = read_description(case["text"], scene_things(case)).relations
+                import bpy
+
+                read = describe_rows(case["text"], list(bpy.context.scene.objects))[1].relations
                 row.update(refused=str(error)[:300], relations=[
-                    {"prompt": r.prompt, "family": "(refused)", "held": False} for r in read])
+                    {"prompt": r.prompt, "family": "(refused)", "held": False,
+                     **({"implied": True} if r.implied else {})} for r in read])
                 rows.append(row)
                 continue
             read = check.get("description", {}).get("relations", [])
             row.update(colliding=check.get("colliding_pairs", []),
                        unsupported=[p for g in check.get("groups", [check])
                                     for p in g.get("unsupported", [])],
-                       relations=_check(read, families))
+                       relations=_check(read, families, library_judge))
             rows.append(row)
-    return {"seed": seed, "shapes": "boxes" if boxes else "library", "scenes": rows}
+    return {"seed": seed, "shapes": "boxes" if boxes else "library",
+            "judge": "library" if library_judge else "words", "scenes": rows}
 
 
 def summary(report: dict) -> dict:
@@ -200,11 +205,14 @@ def main(argv=None) -> int:
     parser.add_argument("--boxes", action="store_true",
                         help="plain boxes instead of the categories' shapes (as measured before "
                              "2026-12-02)")
+    parser.add_argument("--library-judge", action="store_true",
+                        help="judge every relation by the library's predicate, an 'under' "
+                             "with no room under its reference too (as before 2026-12-02)")
     parser.add_argument("--only", default="", metavar="TEXT",
                         help="only the descriptions that contain TEXT (to look at one scene)")
     args = parser.parse_args(argv)
     with addon_registered():
-        report = evaluate(args.seed, args.only, args.boxes)
+        report = evaluate(args.seed, args.only, args.boxes, args.library_judge)
     report["summary"] = summary(report)
     print(json.dumps(report["summary"], indent=1))
     write_json(args.json, report)

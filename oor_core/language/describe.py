@@ -250,6 +250,8 @@ class _Reader:
         for i in range(len(words)):  # known objects the scene lacks: reported, not guessed
             if i not in taken:
                 name = _library_mention(words, i)
+                if name and i + len(name.split()) - 1 in taken:
+                    continue  # 'a kitchen table' for the scene's Table: its head noun answers
                 if name:
                     missing.append(name)
                     taken.update(range(i, i + len(name.split())))

@@ -23,6 +23,7 @@ def implied_supports(relations, categories: dict[str, str]) -> list[tuple[str, s
     without a clause of its own. `relations`: the read relations (base, target, prompt,
     clause); `categories`: object name -> category ('' when unknown)."""
     placed = {r.target for r in relations}
+    pairs = [(r.base, r.target) for r in relations]
     found: list[tuple[str, str, str, str]] = []
     for beside in relations:
         reference = beside.base
@@ -34,7 +35,7 @@ def implied_supports(relations, categories: dict[str, str]) -> list[tuple[str, s
             support = on.base
             if on.target != beside.target or support == reference \
                     or _family(on, categories) != "on" \
-                    or reference in _ancestors(relations, support):
+                    or reference in _ancestors(pairs, support):
                 continue
             prompt = f"The {_called(reference, categories)} on the {_called(support, categories)}"
             check = relation_check(prompt, _called(support, categories),
@@ -56,13 +57,14 @@ def _called(name: str, categories: dict[str, str]) -> str:
     return (categories.get(name) or name).replace("_", " ")
 
 
-def _ancestors(relations, name: str) -> set[str]:
-    """Every object that `name` is placed relative to, directly or not."""
+def _ancestors(pairs: list[tuple[str, str]], name: str) -> set[str]:
+    """Every object that `name` is placed relative to, directly or not (language sits below
+    the scene layer, whose scene_graph.reachable walks the other way for the same)."""
     found, queue = set(), [name]
     while queue:
         current = queue.pop()
-        for r in relations:
-            if r.target == current and r.base not in found:
-                found.add(r.base)
-                queue.append(r.base)
+        for base, target in pairs:
+            if target == current and base not in found:
+                found.add(base)
+                queue.append(base)
     return found

@@ -21,11 +21,20 @@ from functools import lru_cache
 
 import numpy as np
 
-from ..geometry.oor_vector import pack_phi
+from ..geometry.oor_vector import TRANSLATION, pack_phi
 from ..relations.categories import Category
 from ..relations.category_table import library_category
 from ..relations.context_rules import RULES, TABLE_LIKE
-from ..relations.fam_common import TOL, support_region, unpack, upright, yaw_of
+from ..relations.fam_common import (
+    TOL,
+    contact_tol,
+    stand_axis,
+    support_region,
+    unpack,
+    upright,
+    yaw_of,
+)
+from ..relations.fam_placement import fits_under
 from ..relations.families import FAMILIES
 from ..relations.frames import aabb_half, rot_y
 from .mentions import mark_roles
@@ -36,6 +45,8 @@ from .surface_places import read_place
 # its support, 7 % of its height under it is the slab of a table).
 _ANY = Category(name="object", kind="object", room="any", size=((0.01, 10.0),) * 3, shape="box",
                 tags=frozenset())
+_DEG = np.pi / 180
+_LEAN_STEPS = 41  # positions tried from flush with the reference's box to a box length in
 _QUARTER_TURN = np.array([[0.0, 0.0, 1.0], [0.0, 1.0, 0.0], [-1.0, 0.0, 0.0]])  # about +y
 # Targets that rest "on" nothing: hung, mounted, lids, pens at work.
 _NOT_RESTING = frozenset({"pendant", "wallitem", "lid", "writer"})
@@ -51,33 +62,81 @@ class RelationCheck:
     def beneath(self, phi) -> np.ndarray:
         """(K,) bool: candidates of an "under" whose reference has no room under it for the
         object (a napkin under the spoon, a rug under the coffee table, a console below the
-        TV), judged beneath it (_beneath) rather than tucked under a table's top as the library
-        has it (a bin under the desk)."""
+        TV), judged beneath it (_beneath) rather than in the room under a table's top or a
+        seat as the library has it (a bin under the desk, a backpack under the chair)."""
         if self.family != "under":
             return np.zeros(len(phi), dtype=bool)
-        if "table" not in self.base.tags:
+        if not self.base.tags & _ROOM_UNDER:
             return np.ones(len(phi), dtype=bool)
-        _rot, _t, _s_t, s_b, he, hb = unpack(phi)
-        room_y = hb[:, 1] - self.base.part("underside")[0] * s_b[:, 1] + hb[:, 1]
-        fits = (2 * he[:, 1] <= 0.95 * room_y) & (he[:, 0] <= 0.9 * hb[:, 0]) \
-            & (he[:, 2] <= 0.9 * hb[:, 2])
-        return ~fits
+        _rot, _t, _s_t, s_b, he, _hb = unpack(phi)
+        return ~fits_under(self.base, s_b, he)
 
     def fitted(self, phi) -> np.ndarray:
-        """Upright candidates (K, 15) of an "on" moved by the least horizontal distance that
-        puts their footprint on the base's support (past its edge, or beside the base), and set
-        down on it; turned a quarter about the vertical when only so the footprint fits (a
-        knife longer than the board is wide). Candidates that fit neither way, tilted ones and
-        other relations come back unchanged."""
+        """Candidates (K, 15) moved to keep the relation where a small move does: an "on"
+        moved by the least horizontal distance that puts its footprint on the base's support
+        (past its edge, or beside the base) and set down on it, turned a quarter about the
+        vertical when only so the footprint fits (a knife longer than the board is wide); an
+        "under" beneath a reference with no room under it brought under it (_fitted_beneath).
+        Candidates that fit neither way, tilted "on"s, degenerate ones and other relations
+        come back unchanged."""
         phi = np.array(np.atleast_2d(phi), dtype=np.float64)
         if not np.isfinite(phi).all():
             return phi
-        if self.family == "under":
-            rows = self.beneath(phi)
-            phi[rows] = _fitted_beneath(phi[rows])
-            return phi
-        if self.family != "on":
-            return phi
+        try:
+            if self.family == "under":
+                rows = self.beneath(phi)
+                phi[rows] = _fitted_beneath(phi[rows])
+            elif self.family == "on":
+                phi = self._fitted_on(phi)
+            elif self.family == "leaning_against":
+                phi = self._fitted_lean(phi)
+        except ValueError:  # a degenerate rotation: left as sampled
+            pass
+        return phi
+
+    def settled(self, phi) -> None:
+        """Candidates (K, 15) of an "under" that keep it standing on the floor the reference
+        stands on (a bin under the desk, a rug under the table) set exactly on it, in place:
+        the check allows a few millimetres either way, the user sees them."""
+        if self.family != "under" or not len(phi) or not np.isfinite(phi).all():
+            return
+        try:
+            _rot, t, _s_t, _s_b, he, hb = unpack(phi)
+        except ValueError:
+            return
+        floor = -hb[:, 1] + he[:, 1]
+        resting = self.passes(phi) & (np.abs(t[:, 1] - floor) <= TOL)
+        phi[resting, TRANSLATION.start + 1] = floor[resting]
+
+    def _fitted_lean(self, phi) -> np.ndarray:
+        """Candidates tilted as a lean is (3 to 35 degrees) but not touching: moved to the
+        face of the reference their top leans towards, standing on its floor, then in towards
+        it by the least that makes them touch it (a guitar sampled 20 cm in front of the
+        armchair, leaning its way: against it)."""
+        rot, t, s_t, s_b, he, hb = unpack(phi)
+        axis = stand_axis(self.target)
+        accept = FAMILIES["leaning_against"].accept
+        for i in range(len(phi)):
+            up = rot[i][:, axis] * np.sign(rot[i][1, axis] + 1e-12)
+            if not np.sin(3 * _DEG) <= np.hypot(up[0], up[2]) <= np.sin(35 * _DEG):
+                continue
+            k = 0 if abs(up[0]) >= abs(up[2]) else 2  # the reference lies the top's way
+            side = -np.sign(up[k])
+            across = 2 - k
+            steps = np.linspace(0.0, 2 * he[i, k], _LEAN_STEPS)  # in from flush, box to box
+            tried = np.repeat(phi[i:i + 1], _LEAN_STEPS, axis=0)
+            centre = t[i].copy()
+            centre[across] = np.clip(centre[across], -hb[i, across], hb[i, across])
+            centre[1] = -hb[i, 1] + he[i, 1]
+            for j, inward in enumerate(steps):
+                centre[k] = side * (hb[i, k] + he[i, k] - inward)
+                tried[j] = pack_phi(rot[i], centre, s_t[i], s_b[i])
+            ok = np.flatnonzero(accept(tried, self.base, self.target))
+            if len(ok):
+                phi[i] = tried[ok[0]]
+        return phi
+
+    def _fitted_on(self, phi) -> np.ndarray:
         rot, t, s_t, s_b, he, _ = unpack(phi)
         y, x0, x1, z0, z1 = support_region(self.base, s_b)
         for i in np.flatnonzero(upright(rot, 8)):
@@ -137,7 +196,8 @@ def relation_check(prompt: str, base_name: str, target_name: str) -> RelationChe
     if reading.family == "next_to" and "seat" in target.tags and TABLE_LIKE(base):
         return None  # a chair "at the side of" a table is drawn up to it (around)
     family = reading.family
-    if family in FUNCTIONAL and not _paired_by_the_library(family, base, target):
+    if family in FUNCTIONAL and not (_paired_by_the_library(family, base, target)
+                                     or _can_lean(family, base, target)):
         return None  # a pen "hitting" the wall: the library has no such geometry to check
     if family == "in":  # in an open container, or inside a closed one: the reference tells
         family = _holder(base)
@@ -149,36 +209,48 @@ def relation_check(prompt: str, base_name: str, target_name: str) -> RelationChe
 # An object this much lower than its reference, or less, may lie under it on the floor it
 # stands on (a napkin under the spoon, a rug under the table), the reference resting on it.
 THIN_UNDER = 1 / 3
+# References with room under them for what fits there (a table's top, a chair's seat).
+_ROOM_UNDER = frozenset({"table", "seat"})
 
 
 def _beneath(phi) -> np.ndarray:
-    """(K,) bool: upright objects whose footprint and the reference's share their centres (the
-    object's under the reference, or the reference's over the object: a rug larger than the
-    table), wholly below the reference, or thin and lying on the floor it stands on."""
-    rot, t, _s_t, _s_b, he, hb = unpack(phi)
-    under_it = (np.abs(t[:, 0]) <= hb[:, 0]) & (np.abs(t[:, 2]) <= hb[:, 2])
-    over_it = (np.abs(t[:, 0]) <= he[:, 0]) & (np.abs(t[:, 2]) <= he[:, 2])
-    below = t[:, 1] + he[:, 1] <= -hb[:, 1] + TOL
+    """(K,) bool: upright objects whose footprint and the reference's lie one within the other,
+    give or take a quarter of the smaller (the object under the reference, or the reference over
+    the object: a rug larger than the table), wholly below the reference, or thin and lying on
+    the floor it stands on."""
+    rot, t, s_t, _s_b, he, hb = unpack(phi)
+    slack = np.abs(hb - he) + 0.25 * np.minimum(hb, he)
+    within = (np.abs(t[:, 0]) <= slack[:, 0]) & (np.abs(t[:, 2]) <= slack[:, 2])
+    touch = contact_tol(s_t)
+    below = t[:, 1] + he[:, 1] <= -hb[:, 1] + touch
     thin = he[:, 1] <= THIN_UNDER * hb[:, 1]
-    on_its_floor = np.abs(t[:, 1] - he[:, 1] + hb[:, 1]) <= TOL
-    return upright(rot, 10) & (under_it | over_it) & (below | (thin & on_its_floor))
+    on_its_floor = np.abs(t[:, 1] - he[:, 1] + hb[:, 1]) <= touch
+    return upright(rot, 10) & within & (below | (thin & on_its_floor))
 
 
 def _fitted_beneath(phi) -> np.ndarray:
-    """Candidates moved under the reference: turned upright about their own heading, their
-    centre brought within the reference's footprint, and a thin object laid on the floor the
-    reference stands on (a napkin standing on its edge beside the bottle: flat under it)."""
+    """Candidates moved under the reference: turned upright about their own heading, moved by
+    the least that puts one footprint within the other (a rug centred under a smaller table),
+    and a thin object laid on the floor the reference stands on (a napkin standing on its edge
+    beside the spoon: flat under it)."""
     rot, t, s_t, s_b, _he, hb = unpack(phi)
     yaw = yaw_of(rot)
     for i in range(len(phi)):
         turn = rot_y(yaw[i:i + 1])[0]
         half = aabb_half(turn[None], s_t[i:i + 1])[0]
-        centre = np.array([np.clip(t[i, 0], -hb[i, 0], hb[i, 0]), t[i, 1],
-                           np.clip(t[i, 2], -hb[i, 2], hb[i, 2])])
-        if half[1] <= THIN_UNDER * hb[i, 1]:
-            centre[1] = -hb[i, 1] + half[1]
+        room = np.abs(hb[i] - half)
+        centre = np.clip(t[i], -room, room)
+        centre[1] = -hb[i, 1] + half[1] if half[1] <= THIN_UNDER * hb[i, 1] else t[i, 1]
         phi[i] = pack_phi(turn, centre, s_t[i], s_b[i])
     return phi
+
+
+def _can_lean(family: str, base: Category, target: Category) -> bool:
+    """A lean against anything that stands on the floor or is a wall, by anything that stands
+    on the floor (a backpack against the sofa, a guitar against the armchair): the library's
+    lean is two contacts, the floor and the reference, whatever the kinds."""
+    return family == "leaning_against" and bool(base.tags & {"leanbase", "furniture", "wall"}) \
+        and bool(target.tags & {"leaner", "floor"}) and not target.tags & _NOT_RESTING
 
 
 def _paired_by_the_library(family: str, base: Category, target: Category) -> bool:
@@ -201,7 +273,10 @@ def _category(name: str) -> Category:
 
 
 def _can_rest_on(base: Category, target: Category) -> bool:
-    if base is not _ANY and not base.tags & {"surface", "seat"}:  # a wall, a coat rack, a sink
+    # A top, a seat, or a flat thing that stacks (a cat on the cushion, a mug on the book, boots
+    # on the shoebox); not a wall, a coat rack, a sink, nor an open bowl (on it is in it).
+    flat = "stack" in base.tags and "container" not in base.tags
+    if base is not _ANY and not (base.tags & {"surface", "seat"} or flat):
         return False
     if target.tags & _NOT_RESTING:
         return False
@@ -233,6 +308,7 @@ def keep_or_fit(check: RelationCheck | None, phi: np.ndarray) -> np.ndarray:
         return standing
     kept = check.passes(phi)
     standing[~kept] = BROKEN
+    check.settled(phi)  # an "under" on the floor: exactly on it
     if not kept.all():
         fitted = check.fitted(phi[~kept])
         now = check.passes(fitted)

@@ -119,13 +119,21 @@ def _underside(base, s_b):
     return s_b[:, 1] / 2 - base.part("underside")[0] * s_b[:, 1]
 
 
+def fits_under(base, s_b, he) -> np.ndarray:
+    """(N,) bool: does a box of half extents `he` fit in the room under the base's underside,
+    with a margin (what the library puts "under" a table)?"""
+    hb = s_b / 2
+    room = 0.9 * hb - he
+    return (2 * he[:, 1] <= 0.95 * (_underside(base, s_b) + hb[:, 1])) & (room[:, 0] >= 0) \
+        & (room[:, 2] >= 0)
+
+
 def _pose_under(rng, s_b, s_t, base_len, base, target):
     n = len(s_b)
     rot = rot_y(sample_yaw(rng, n, target.yaw))
     he, hb = aabb_half(rot, s_t), s_b / 2
-    under = _underside(base, s_b)
     room = 0.9 * hb - he
-    ok = (2 * he[:, 1] <= 0.95 * (under + hb[:, 1])) & (room[:, 0] >= 0) & (room[:, 2] >= 0)
+    ok = fits_under(base, s_b, he)
     t = np.stack([uniform_between(rng, -room[:, 0], room[:, 0]), -hb[:, 1] + he[:, 1],
                   uniform_between(rng, -room[:, 2], room[:, 2])], -1)
     return rot, t, ok

@@ -444,7 +444,8 @@ def sample_scene(model, edges: Sequence[SceneEdge], num_candidates: int = 8, see
     collision / inconsistency guidance (False = naive independent pairwise sampling with the same
     noise). extra_collision_boxes: fixed obstacles in the root frame (BoxPose list or (M, 2, 3)
     [min, max]) that placed objects must not overlap. fixed_phi: (base, target) -> (15,) for
-    relations that already exist and must not change (Add Object). check_relations: an "on"
+    relations that already exist and must not change (Add Object; objects no relation places,
+    held where they are). check_relations: an "on"
     standing past its base's edge or beside it is moved onto the base, an object with several
     parents takes a path that keeps what the prompts' words state, and candidates that keep them
     rank first (language/relation_check.py, through model.fit_to_words and

@@ -47,13 +47,8 @@ def agree_on_likeliest_paths(keys: Sequence[tuple[str, str]], phi: np.ndarray,
         rows = incoming[node]
         if len(rows) < 2:
             continue
-        # Where the parents are and where each path puts the node, per candidate: shared by
-        # every option below (the parents come earlier in the order, so already agree).
-        placed = []
-        for k in range(phi.shape[1]):
-            paths = poses_through_paths({key: phi[e, k] for e, key in enumerate(keys)})
-            placed.append(({e: mean_pose([p.pose for p in paths[keys[e][0]]]) for e in rows},
-                           mean_pose([p.pose for p in paths[node]])))
+        # Shared by every option below (the parents come earlier in the order, so agree).
+        placed = _where_placed(keys, phi, node, rows)
         sources = [e for e in rows if fixed[e]] or [*rows, None]  # None: the paths' mean
         options = [_placed_by(phi, rows, placed, source) for source in sources]
         totals = np.stack([energy(option)[rows].sum(0) for option in options])  # (S, K)
@@ -77,13 +72,19 @@ def follow_leading_relations(keys: Sequence[tuple[str, str]], phi: np.ndarray,
         rows = [e for e, (_p, c) in enumerate(keys) if c == node]
         if node not in lead or len(rows) < 2:
             continue
-        placed = []  # parents come earlier in the order, so are already where they end up
-        for k in range(phi.shape[1]):
-            paths = poses_through_paths({key: phi[e, k] for e, key in enumerate(keys)})
-            placed.append(({e: mean_pose([p.pose for p in paths[keys[e][0]]]) for e in rows},
-                           None))
-        phi = _placed_by(phi, rows, placed, lead[node])
+        phi = _placed_by(phi, rows, _where_placed(keys, phi, node, rows), lead[node])
     return phi
+
+
+def _where_placed(keys, phi: np.ndarray, node: str, rows: list[int]) -> list:
+    """Per candidate: the node's parents' poses by incoming relation (`rows`) and the mean of
+    the node's poses through its parent paths, in the root's frame."""
+    placed = []
+    for k in range(phi.shape[1]):
+        paths = poses_through_paths({key: phi[e, k] for e, key in enumerate(keys)})
+        placed.append(({e: mean_pose([p.pose for p in paths[keys[e][0]]]) for e in rows},
+                       mean_pose([p.pose for p in paths[node]])))
+    return placed
 
 
 def _placed_by(phi: np.ndarray, rows: list[int], placed: list, source: int | None):

@@ -70,6 +70,20 @@ def validate_scene_graph(edges: Iterable[tuple[str, str]]) -> tuple[str, list[st
     return roots[0], order
 
 
+def reachable(edges: Iterable[tuple[str, str]], start: str) -> list[str]:
+    """Every object placed relative to `start`, directly or not; `start` itself not
+    included."""
+    edges = list(edges)
+    found, queue = [], [start]
+    while queue:
+        current = queue.pop()
+        for parent, child in edges:
+            if parent == current and child not in found and child != start:
+                found.append(child)
+                queue.append(child)
+    return found
+
+
 def anchoring_edges(edges: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
     """(main root, other root) for every object beyond one that no relation places, so that
     the scene has one root while all of them stay where they are ("the lamp on the desk behind
@@ -82,17 +96,7 @@ def anchoring_edges(edges: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
     if len(roots) < 2:
         return []
 
-    def placed_from(root: str) -> int:
-        found, queue = {root}, [root]
-        while queue:
-            current = queue.pop()
-            for parent, child in edges:
-                if parent == current and child not in found:
-                    found.add(child)
-                    queue.append(child)
-        return len(found)
-
-    main = max(roots, key=lambda r: (placed_from(r), -roots.index(r)))
+    main = max(roots, key=lambda r: (len(reachable(edges, r)), -roots.index(r)))
     return [(main, other) for other in roots if other != main]
 
 

@@ -160,7 +160,7 @@ def on_top(phis: np.ndarray, variants: int, keep_free: float = 0.0,
     phis = np.asarray(phis, dtype=np.float64)
     oor = unpack_phi(phis)
     half = oor.base_scale[0] / 2
-    along = 0 if half[0] >= half[2] else 2  # rows run along the longer side
+    along = _row_axis(oor.base_scale[0])
     across = 2 - along
     squared = _square(oor.rotation[0])
     # Of the two square turns, the one with the members' narrower side along the row (books

@@ -186,3 +186,31 @@ def test_the_report_names_an_axis_guessed_from_little_evidence(addon, tmp_path, 
     select(mug.obj, press.obj)
     assert apply("A French press next to the mug") == {'FINISHED'}  # no pouring: no spout cue
     assert "'French press': front guessed from little evidence" in capsys.readouterr().out
+
+
+def test_a_lean_against_a_real_armchair_touches_its_mesh_and_stands_on_the_floor(addon,
+                                                                                tmp_path):
+    """'A guitar leaning against the armchair' (a pair the relation library never pairs so):
+    the guitar is tilted as a lean, stands on the floor and touches the armchair's mesh, not
+    only its bounding box (whose armrests stand out from the seat)."""
+    from mathutils.bvhtree import BVHTree
+
+    armchair = real_assets.import_asset(real_assets.by_key("sh3d_armchair2"), tmp_path).obj
+    armchair.name = "Armchair"
+    guitar = add_box("Guitar", (0.38, 0.1, 1.0), location=(2.0, 0.0, 0.0), center=(0, 0, 0.5))
+    bpy.context.view_layer.update()
+    select(guitar, armchair)
+    assert apply("A guitar leaning against the armchair") == {'FINISHED'}
+    bpy.context.view_layer.update()
+    world = np.array(guitar.matrix_world)
+    corners = np.array([list(c) for c in guitar.bound_box]) @ world[:3, :3].T + world[:3, 3]
+    up = world[:3, 2] / np.linalg.norm(world[:3, 2])
+    assert 3 <= np.degrees(np.arccos(up[2])) <= 35  # leaning
+    floor = min((armchair.matrix_world @ v.co).z for v in armchair.data.vertices)
+    assert abs(corners[:, 2].min() - floor) <= 0.003  # on the floor, not in it
+    depsgraph = bpy.context.evaluated_depsgraph_get()
+    tree = BVHTree.FromObject(guitar, depsgraph)
+    inverse = guitar.matrix_world.inverted()
+    nearest = min(tree.find_nearest(inverse @ (armchair.matrix_world @ v.co))[3]
+                  for v in armchair.data.vertices)
+    assert nearest <= 0.004  # touching the armchair's mesh

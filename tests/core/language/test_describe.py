@@ -157,3 +157,13 @@ def test_a_support_the_words_imply_is_added_and_said():
     wall = read_description("The lamp stands on the desk in front of the wall clock",
                             scene("Desk", "Desk Lamp", "Wall Clock")).relations
     assert not any(r.implied for r in wall)
+
+
+def test_a_more_specific_name_finds_the_scenes_object_of_its_kind():
+    """'A kitchen table' in a scene whose table is called Table: that table, not a missing
+    object (and the clause after it is not lost); a vase the scene lacks is still reported."""
+    things = scene("Table", "Chopping Board", "Bread")
+    result = read_description("A kitchen table with a chopping board on it and a vase beside "
+                              "the bread, the bread on the board", things)
+    assert ("Table", "Chopping Board") in [(r.base, r.target) for r in result.relations]
+    assert result.not_in_scene == ["vase"]

@@ -65,3 +65,10 @@ def test_objects_no_relation_places_are_held_by_the_root_that_places_most():
     assert validate_scene_graph(edges + anchors)[0] == "Desk"
     assert anchoring_edges([("Desk", "Lamp"), ("Lamp", "Bulb")]) == []
     assert anchoring_edges([("A", "B"), ("B", "A")]) == []  # a cycle is validate's to name
+
+
+def test_between_roots_that_place_as_many_objects_the_first_named_is_the_root():
+    from oor_core.scene.scene_graph import anchoring_edges
+
+    assert anchoring_edges([("Shelf", "Book"), ("Desk", "Lamp")]) == [("Shelf", "Desk")]
+    assert anchoring_edges([("Desk", "Lamp"), ("Shelf", "Book")]) == [("Desk", "Shelf")]
