@@ -187,7 +187,7 @@ def main(argv=None) -> int:
                      f"texts; {init} reads {net.config.text_parts}")
         config = replace(config, prompt_roles=roles)
     else:
-        encoder = TextEncoder(cache_dir=cache / "text")
+        encoder = TextEncoder(cache_dir=cache / "text", one_by_one=False)  # bulk: batched
         steps = args.steps or 50000
         net = None
         roles = args.prompt_roles or "raw"

@@ -344,3 +344,28 @@ def test_a_description_puts_an_unplaced_reference_on_the_support_it_implies(tmp_
         assert desk_low[0] <= centre[0] <= desk_high[0], speaker  # not past its edge
         sides.append(np.sign(centre[0] - (monitor_low[0] + monitor_high[0]) / 2))
     assert sorted(sides) == [-1.0, 1.0]
+
+
+def test_a_jobs_result_does_not_depend_on_the_jobs_before_it(tmp_path):
+    """'A rug under the sofa' gives the same relation alone and after another job on a sofa in
+    the same batch (the text encoder once encoded 'sofa' with the first job's texts, 1e-7 off,
+    and the ranking tipped)."""
+    bpy.ops.wm.read_factory_settings(use_empty=True)
+    add_box("Sofa", (2.0, 0.9, 0.85), center=(0, 0, 0.425))
+    add_box("Backpack", (0.32, 0.2, 0.45), location=(3, 0, 0), center=(0, 0, 0.225))
+    add_box("Rug", (2.0, 1.4, 0.01), location=(-4, 0, 0), center=(0, 0, 0.005))
+    scene = tmp_path / "sofa.blend"
+    bpy.ops.wm.save_as_mainfile(filepath=str(scene))
+    rug = {"blend": str(scene), "relations": [["Sofa", "Rug", "a rug under the sofa"]]}
+    first = {"blend": str(scene),
+             "relations": [["Sofa", "Backpack", "a backpack leaning against the sofa"]]}
+    phis = []
+    for name, jobs in (("alone", [rug]), ("after", [first, rug])):
+        path = tmp_path / f"{name}.jsonl"
+        rows = [{**job, "report": str(tmp_path / f"{name}_{i}.json")} for i, job in enumerate(jobs)]
+        path.write_text("".join(json.dumps(row) + "\n" for row in rows))
+        result = run_batch("--jobs", path)
+        assert result.returncode == 0, result.stderr
+        report = json.loads((tmp_path / f"{name}_{len(jobs) - 1}.json").read_text())
+        phis.append(report["relations"][0]["phi"])
+    assert phis[0] == phis[1]

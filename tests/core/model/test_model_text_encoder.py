@@ -44,9 +44,21 @@ def test_memory_cache_hit(encoder):
 
 def test_batching_matches_single(encoder):
     texts = [f"A cup number {i} on a table" for i in range(5)] + ["short"]
-    small = TextEncoder(batch_size=2)
+    small = TextEncoder(batch_size=2, one_by_one=False)
     small._model, small._tokenizer = encoder.load()._model, encoder._tokenizer
     np.testing.assert_allclose(small.encode(texts), encoder.encode(texts), atol=1e-5)
+
+
+def test_a_texts_embedding_does_not_depend_on_what_is_encoded_with_it(encoder):
+    """Bit for bit, alone or among others (a batch job's result must not depend on the jobs
+    before it); batched bulk encoding is not so."""
+    text = "the object under the reference."
+    others = ["sofa", "a much longer sentence about the object on the left side of the shelf"]
+    alone = TextEncoder()
+    alone._model, alone._tokenizer = encoder.load()._model, encoder._tokenizer
+    among = TextEncoder()
+    among._model, among._tokenizer = encoder._model, encoder._tokenizer
+    np.testing.assert_array_equal(alone.encode([text])[0], among.encode([*others, text])[2])
 
 
 def test_disk_cache(tmp_path, encoder):
