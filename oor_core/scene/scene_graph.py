@@ -95,7 +95,6 @@ def anchoring_edges(edges: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
     roots = [n for n in nodes if all(child != n for _, child in edges)]
     if len(roots) < 2:
         return []
-
     main = max(roots, key=lambda r: (len(reachable(edges, r)), -roots.index(r)))
     return [(main, other) for other in roots if other != main]
 
