@@ -26,6 +26,7 @@ from ..relations.categories import Category
 from ..relations.category_table import library_category
 from ..relations.context_rules import RULES, TABLE_LIKE
 from ..relations.fam_common import (
+    DEG,
     TOL,
     contact_tol,
     stand_axis,
@@ -45,7 +46,6 @@ from .surface_places import read_place
 # its support, 7 % of its height under it is the slab of a table).
 _ANY = Category(name="object", kind="object", room="any", size=((0.01, 10.0),) * 3, shape="box",
                 tags=frozenset())
-_DEG = np.pi / 180
 _LEAN_STEPS = 41  # positions tried from flush with the reference's box to a box length in
 _QUARTER_TURN = np.array([[0.0, 0.0, 1.0], [0.0, 1.0, 0.0], [-1.0, 0.0, 0.0]])  # about +y
 # Targets that rest "on" nothing: hung, mounted, lids, pens at work.
@@ -94,10 +94,11 @@ class RelationCheck:
             pass
         return phi
 
-    def settled(self, phi) -> None:
-        """Candidates (K, 15) of an "under" that keep it standing on the floor the reference
-        stands on (a bin under the desk, a rug under the table) set exactly on it, in place:
-        the check allows a few millimetres either way, the user sees them."""
+    def settled(self, phi, kept: np.ndarray) -> None:
+        """Candidates (K, 15) of an "under" that keep it (`kept`: their passes()) standing on
+        the floor the reference stands on (a bin under the desk, a rug under the table) set
+        exactly on it, in place: the check allows a few millimetres either way, the user sees
+        them."""
         if self.family != "under" or not len(phi) or not np.isfinite(phi).all():
             return
         try:
@@ -105,7 +106,7 @@ class RelationCheck:
         except ValueError:
             return
         floor = -hb[:, 1] + he[:, 1]
-        resting = self.passes(phi) & (np.abs(t[:, 1] - floor) <= TOL)
+        resting = kept & (np.abs(t[:, 1] - floor) <= TOL)
         phi[resting, TRANSLATION.start + 1] = floor[resting]
 
     def _fitted_lean(self, phi) -> np.ndarray:
@@ -118,7 +119,7 @@ class RelationCheck:
         accept = FAMILIES["leaning_against"].accept
         for i in range(len(phi)):
             up = rot[i][:, axis] * np.sign(rot[i][1, axis] + 1e-12)
-            if not np.sin(3 * _DEG) <= np.hypot(up[0], up[2]) <= np.sin(35 * _DEG):
+            if not np.sin(3 * DEG) <= np.hypot(up[0], up[2]) <= np.sin(35 * DEG):
                 continue
             k = 0 if abs(up[0]) >= abs(up[2]) else 2  # the reference lies the top's way
             side = -np.sign(up[k])
@@ -308,7 +309,7 @@ def keep_or_fit(check: RelationCheck | None, phi: np.ndarray) -> np.ndarray:
         return standing
     kept = check.passes(phi)
     standing[~kept] = BROKEN
-    check.settled(phi)  # an "under" on the floor: exactly on it
+    check.settled(phi, kept)  # an "under" on the floor: exactly on it
     if not kept.all():
         fitted = check.fitted(phi[~kept])
         now = check.passes(fitted)

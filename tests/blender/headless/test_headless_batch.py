@@ -45,6 +45,22 @@ def world_box(obj):
     return corners.min(axis=0), corners.max(axis=0)
 
 
+def describe_boxes(tmp_path, boxes, description):
+    """Boxes (name, (x, y, z) size, location) standing on the floor, saved as a scene and
+    arranged by oor_batch.py from `description`: (the report's scene_check, the saved
+    result's objects)."""
+    bpy.ops.wm.read_factory_settings(use_empty=True)
+    for name, size, location in boxes:
+        add_box(name, size, location=location, center=(0, 0, size[2] / 2))
+    scene = tmp_path / "scene.blend"
+    bpy.ops.wm.save_as_mainfile(filepath=str(scene))
+    out, report = tmp_path / "out.blend", tmp_path / "report.json"
+    result = run_batch("--blend", scene, "--description", description, "--save", out,
+                       "--report", report)
+    assert result.returncode == 0, result.stderr
+    return json.loads(report.read_text())["scene_check"], load_objects(out)
+
+
 def test_single_relation_saves_reports_and_keeps_the_input(tea_scene, tmp_path):
     before = tea_scene.read_bytes()
     out, report = tmp_path / "out.blend", tmp_path / "report.json"
@@ -228,21 +244,11 @@ def test_a_job_with_a_description_arranges_the_objects_it_names(tmp_path):
 
 
 def test_a_description_of_two_separate_groups_arranges_both(tmp_path):
-    bpy.ops.wm.read_factory_settings(use_empty=True)
-    add_box("Desk", (1.2, 0.6, 0.75), center=(0, 0, 0.375))
-    add_box("Side Table", (0.5, 0.5, 0.55), location=(3, 0, 0), center=(0, 0, 0.275))
-    add_box("Lamp", (0.15, 0.15, 0.4), location=(6, 0, 0), center=(0, 0, 0.2))
-    add_box("Vase", (0.12, 0.12, 0.3), location=(7, 0, 0), center=(0, 0, 0.15))
-    scene = tmp_path / "two.blend"
-    bpy.ops.wm.save_as_mainfile(filepath=str(scene))
-    out, report = tmp_path / "out.blend", tmp_path / "report.json"
-    result = run_batch("--blend", scene, "--description",
-                       "A lamp on the desk and a vase on the side table", "--save", out,
-                       "--report", report)
-    assert result.returncode == 0, result.stderr
-    check = json.loads(report.read_text())["scene_check"]
+    check, objects = describe_boxes(tmp_path, [
+        ("Desk", (1.2, 0.6, 0.75), (0, 0, 0)), ("Side Table", (0.5, 0.5, 0.55), (3, 0, 0)),
+        ("Lamp", (0.15, 0.15, 0.4), (6, 0, 0)), ("Vase", (0.12, 0.12, 0.3), (7, 0, 0))],
+        "A lamp on the desk and a vase on the side table")
     assert [g["root"] for g in check["groups"]] == ["Desk", "Side Table"]
-    objects = load_objects(out)
     for base, target in (("Desk", "Lamp"), ("Side Table", "Vase")):
         assert abs(world_box(objects[target])[0][2] - world_box(objects[base])[1][2]) <= 0.005
 
@@ -250,23 +256,14 @@ def test_a_description_of_two_separate_groups_arranges_both(tmp_path):
 def test_a_set_stands_on_the_sides_its_relation_names(tmp_path):
     """'Two chairs in front of the desk' both stand at the desk's front (-Y), facing it; 'a
     speaker on either side of the monitor' one left, one right of it."""
-    bpy.ops.wm.read_factory_settings(use_empty=True)
-    add_box("Desk", (1.6, 0.7, 0.75), center=(0, 0, 0.375))
-    add_box("Chair", (0.5, 0.5, 0.9), location=(-3, 0, 0), center=(0, 0, 0.45))
-    add_box("Chair.001", (0.5, 0.5, 0.9), location=(-4, 0, 0), center=(0, 0, 0.45))
-    add_box("Monitor", (0.55, 0.18, 0.4), location=(3, 0, 0), center=(0, 0, 0.2))
-    add_box("Speaker", (0.1, 0.12, 0.2), location=(4, 0, 0), center=(0, 0, 0.1))
-    add_box("Speaker.001", (0.1, 0.12, 0.2), location=(5, 0, 0), center=(0, 0, 0.1))
-    scene = tmp_path / "set.blend"
-    bpy.ops.wm.save_as_mainfile(filepath=str(scene))
-    out, report = tmp_path / "out.blend", tmp_path / "report.json"
-    result = run_batch("--blend", scene, "--description",
-                       "Two chairs in front of the desk, a monitor on the desk and two speakers "
-                       "on either side of the monitor", "--save", out, "--report", report)
-    assert result.returncode == 0, result.stderr
-    said = json.dumps(json.loads(report.read_text())["scene_check"])
+    check, objects = describe_boxes(tmp_path, [
+        ("Desk", (1.6, 0.7, 0.75), (0, 0, 0)), ("Chair", (0.5, 0.5, 0.9), (-3, 0, 0)),
+        ("Chair.001", (0.5, 0.5, 0.9), (-4, 0, 0)), ("Monitor", (0.55, 0.18, 0.4), (3, 0, 0)),
+        ("Speaker", (0.1, 0.12, 0.2), (4, 0, 0)), ("Speaker.001", (0.1, 0.12, 0.2), (5, 0, 0))],
+        "Two chairs in front of the desk, a monitor on the desk and two speakers on either side "
+        "of the monitor")
+    said = json.dumps(check)
     assert "2 in front of 'Desk'" in said and "2 beside 'Monitor'" in said
-    objects = load_objects(out)
     desk_low, desk_high = world_box(objects["Desk"])
     for chair in ("Chair", "Chair.001"):
         low, high = world_box(objects[chair])
@@ -279,21 +276,15 @@ def test_a_set_stands_on_the_sides_its_relation_names(tmp_path):
     assert sides == [-1.0, 1.0]
 
 
-def _desk_scene(tmp_path, laptop_on_desk: bool):
-    bpy.ops.wm.read_factory_settings(use_empty=True)
-    add_box("Desk", (1.4, 0.7, 0.75), center=(0, 0, 0.375))
-    add_box("Desk Lamp", (0.15, 0.15, 0.45), location=(3, 0, 0), center=(0, 0, 0.225))
-    laptop_at = (0.3, 0.05, 0.75) if laptop_on_desk else (5, 0, 0)
-    add_box("Laptop", (0.34, 0.24, 0.02), location=laptop_at, center=(0, 0, 0.01))
-    scene = tmp_path / "desk.blend"
-    bpy.ops.wm.save_as_mainfile(filepath=str(scene))
-    return scene
-
-
 def test_an_object_no_relation_places_stays_where_it_is_and_is_said(tmp_path):
     """Relations with two roots (the lamp on the desk and behind the laptop, which stands on the
     desk already): both roots stay, the lamp goes on the desk, the report names the kept one."""
-    scene = _desk_scene(tmp_path, laptop_on_desk=True)
+    bpy.ops.wm.read_factory_settings(use_empty=True)
+    add_box("Desk", (1.4, 0.7, 0.75), center=(0, 0, 0.375))
+    add_box("Desk Lamp", (0.15, 0.15, 0.45), location=(3, 0, 0), center=(0, 0, 0.225))
+    add_box("Laptop", (0.34, 0.24, 0.02), location=(0.3, 0.05, 0.75), center=(0, 0, 0.01))
+    scene = tmp_path / "desk.blend"
+    bpy.ops.wm.save_as_mainfile(filepath=str(scene))
     out, report = tmp_path / "out.blend", tmp_path / "report.json"
     result = run_batch("--blend", scene, "--relation", "Desk", "Desk Lamp", "A lamp on the desk",
                        "--relation", "Laptop", "Desk Lamp", "A lamp behind the laptop",
@@ -312,22 +303,12 @@ def test_a_description_puts_an_unplaced_reference_on_the_support_it_implies(tmp_
     """'Two speakers on the desk, one on each side of the monitor': a monitor on the floor goes
     on the desk too (the report says why); one already on the desk stays where it is. The
     speakers stand on the desk either side of it, none past the desk's edge."""
-    bpy.ops.wm.read_factory_settings(use_empty=True)
-    add_box("Desk", (1.4, 0.7, 0.75), center=(0, 0, 0.375))
     monitor_at = (0.2, 0.1, 0.75) if monitor_on_desk else (5, 0, 0)
-    add_box("Monitor", (0.55, 0.18, 0.4), location=monitor_at, center=(0, 0, 0.2))
-    add_box("Speaker", (0.1, 0.12, 0.2), location=(3, 0, 0), center=(0, 0, 0.1))
-    add_box("Speaker.001", (0.1, 0.12, 0.2), location=(4, 0, 0), center=(0, 0, 0.1))
-    scene = tmp_path / "desk.blend"
-    bpy.ops.wm.save_as_mainfile(filepath=str(scene))
-    out, report = tmp_path / "out.blend", tmp_path / "report.json"
-    result = run_batch("--blend", scene, "--description",
-                       "Two speakers on the desk, one on each side of the monitor", "--save", out,
-                       "--report", report)
-    assert result.returncode == 0, result.stderr
-    check = json.loads(report.read_text())["scene_check"]
+    check, objects = describe_boxes(tmp_path, [
+        ("Desk", (1.4, 0.7, 0.75), (0, 0, 0)), ("Monitor", (0.55, 0.18, 0.4), monitor_at),
+        ("Speaker", (0.1, 0.12, 0.2), (3, 0, 0)), ("Speaker.001", (0.1, 0.12, 0.2), (4, 0, 0))],
+        "Two speakers on the desk, one on each side of the monitor")
     implied = [r for r in check["description"]["relations"] if "implied" in r.get("note", "")]
-    objects = load_objects(out)
     monitor_low, monitor_high = world_box(objects["Monitor"])
     desk_low, desk_high = world_box(objects["Desk"])
     if monitor_on_desk:
